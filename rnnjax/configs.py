@@ -1,0 +1,127 @@
+"""Default config sections shared by every experiment family in ``configs/``.
+
+Each ``configs/<family>.py`` starts from :func:`classification_config` or
+:func:`language_model_config` and overrides the numbers of its experiment; the keys here are the
+schema that the data, model and training code read.
+"""
+
+from __future__ import annotations
+
+import ml_collections
+
+
+def data_config() -> ml_collections.ConfigDict:
+    """The ``data`` section shared by every classification config."""
+    return ml_collections.ConfigDict(
+        dict(
+            corpus="bbc",  # bbc | newsgroups | ag_news | ag_news_mini | news_category | csv | jsonl
+            data_dir="",  # "" -> $RNNJAX_DATA_DIR, else ~/rnnjax_data
+            path="",  # csv / jsonl / text corpora: file path (absolute or under data_dir)
+            text_column="text",
+            label_column="label",
+            categories=(),  # newsgroups subset; () = all 20
+            remove=(),  # newsgroups: any of "headers", "footers", "quotes"
+            validation_fraction=0.1,  # carved from train (stratified, seeded)
+            test_fraction=0.1,  # only for corpora without an official test split
+            split_seed=0,
+            max_train_examples=0,  # 0 = all; >0 keeps a stratified subset (smoke runs)
+            lowercase=True,
+            strip_punctuation=True,
+            strip_digits=True,
+            stopwords="nltk",  # nltk | sklearn | none
+            level="word",  # word | char
+            max_words=10000,  # vocabulary size including pad (0) and OOV (1)
+            min_freq=1,
+            max_len=300,
+            padding="post",  # pre | post
+            truncating="post",  # pre | post
+            bucket_boundaries=(),  # () = pad every batch to max_len; else a few fixed lengths
+            shuffle_buffer=10000,
+        )
+    )
+
+
+def model_config() -> ml_collections.ConfigDict:
+    """The ``model`` section of a text classifier (see rnnjax.models.TextClassifier)."""
+    return ml_collections.ConfigDict(
+        dict(
+            kind="classifier",  # classifier | lm
+            embed_dim=64,
+            cell="gru",  # lstm | gru | rnn
+            hidden_size=64,
+            num_layers=1,
+            bidirectional=False,
+            dropout=0.0,  # between stacked recurrent layers
+            recurrent_dropout=0.0,  # on the recurrent state, one mask per sequence
+            pooling="last",  # last | max | mean | attention
+            dense_sizes=(32,),  # relu layers between pooling and the logits
+            head_dropout=0.5,  # after pooling and after each dense layer
+            unroll=1,
+            dtype="float32",  # float32 | bfloat16 (compute dtype; params stay float32)
+            forget_bias=1.0,
+            reset_after=True,  # GRU form: True = cuDNN/Flax/Keras 2+, False = Cho et al. 2014
+            projection="step",  # step | sequence | chunk: where x @ W_i is computed
+        )
+    )
+
+
+def train_config() -> ml_collections.ConfigDict:
+    """The ``train`` section: optimizer, schedule, loop, checkpoints."""
+    return ml_collections.ConfigDict(
+        dict(
+            seed=0,
+            batch_size=32,  # global batch, divisible by the device count
+            eval_batch_size=64,
+            epochs=10,
+            optimizer="adam",  # adam | adamw | sgd
+            learning_rate=1e-3,
+            schedule="constant",  # constant | warmup_cosine
+            warmup_steps=0,
+            weight_decay=0.0,
+            momentum=0.9,  # sgd only
+            grad_clip_norm=1.0,  # 0 = off
+            label_smoothing=0.0,
+            patience=3,  # early stopping on validation loss; 0 = off
+            eval_every_steps=0,  # 0 = once per epoch
+            checkpoint_every_steps=0,  # 0 = once per epoch
+            keep_checkpoints=2,  # latest N kept for resuming (the best is kept too)
+            log_every_steps=10,
+        )
+    )
+
+
+def classification_config() -> ml_collections.ConfigDict:
+    """A complete text-classification config with the default sections."""
+    config = ml_collections.ConfigDict()
+    config.variant = ""
+    config.data = data_config()
+    config.model = model_config()
+    config.train = train_config()
+    return config
+
+
+def language_model_config() -> ml_collections.ConfigDict:
+    """A complete language-model config: contiguous windows of a text corpus, next-token loss."""
+    config = classification_config()
+    config.data.corpus = "text"  # or any classification corpus, whose texts are used
+    config.data.path = "shakespeare/input.txt.gz"
+    config.data.level = "char"  # char | word
+    config.data.lowercase = False
+    config.data.strip_punctuation = False
+    config.data.strip_digits = False
+    config.data.stopwords = "none"
+    config.data.max_words = 256
+    config.data.seq_len = 128  # window length T of inputs/targets
+    config.data.test_fraction = 0.05  # contiguous tail blocks of the token stream
+    config.data.validation_fraction = 0.05
+    config.model.kind = "lm"
+    config.model.embed_dim = 64
+    config.model.hidden_size = 256
+    config.model.pooling = "none"  # unused by language models
+    config.model.dense_sizes = ()
+    config.model.head_dropout = 0.0
+    config.train.batch_size = 64
+    config.train.eval_batch_size = 64
+    config.train.epochs = 5
+    config.train.learning_rate = 2e-3
+    return config
