@@ -14,9 +14,12 @@ def data_config() -> ml_collections.ConfigDict:
     """The ``data`` section shared by every classification config."""
     return ml_collections.ConfigDict(
         dict(
-            corpus="bbc",  # bbc | newsgroups | ag_news | ag_news_mini | news_category | csv | jsonl
+            # bbc | newsgroups | ag_news | ag_news_mini | news_category | csv | jsonl | text (LMs)
+            corpus="bbc",
             data_dir="",  # "" -> $RNNJAX_DATA_DIR, else ~/rnnjax_data
+            download=True,  # fetch a missing corpus (10 s socket timeout) before failing
             path="",  # csv / jsonl / text corpora: file path (absolute or under data_dir)
+            test_path="",  # csv / jsonl: optional separate test file; "" = split path 80/10/10
             text_column="text",
             label_column="label",
             categories=(),  # newsgroups subset; () = all 20
@@ -28,6 +31,7 @@ def data_config() -> ml_collections.ConfigDict:
             lowercase=True,
             strip_punctuation=True,
             strip_digits=True,
+            collapse_whitespace=True,  # runs of whitespace -> one space (off keeps newlines)
             stopwords="nltk",  # nltk | sklearn | none
             level="word",  # word | char
             max_words=10000,  # vocabulary size including pad (0) and OOV (1)
@@ -36,7 +40,6 @@ def data_config() -> ml_collections.ConfigDict:
             padding="post",  # pre | post
             truncating="post",  # pre | post
             bucket_boundaries=(),  # () = pad every batch to max_len; else a few fixed lengths
-            shuffle_buffer=10000,
         )
     )
 
@@ -61,6 +64,8 @@ def model_config() -> ml_collections.ConfigDict:
             forget_bias=1.0,
             reset_after=True,  # GRU form: True = cuDNN/Flax/Keras 2+, False = Cho et al. 2014
             projection="step",  # step | sequence | chunk: where x @ W_i is computed
+            chunk_size=0,  # time steps per input-projection chunk (projection="chunk"); 0 = auto
+            attention_use_scale=True,  # pooling="attention": learned score scale (Keras use_scale)
         )
     )
 
@@ -109,6 +114,7 @@ def language_model_config() -> ml_collections.ConfigDict:
     config.data.lowercase = False
     config.data.strip_punctuation = False
     config.data.strip_digits = False
+    config.data.collapse_whitespace = False  # keep line breaks for generation
     config.data.stopwords = "none"
     config.data.max_words = 256
     config.data.seq_len = 128  # window length T of inputs/targets

@@ -1,0 +1,107 @@
+"""AG News (Zhang et al. 2015): 4 topics, 120,000 train + 7,600 test; ``ag_news_mini`` re-splits
+the official test split alone (the only part in our data dir) 80/10/10."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+from pathlib import Path
+
+import ml_collections
+
+from rnnjax.data.sources import decode, locate, read_bytes
+from rnnjax.data.splits import Corpus, carve_validation, make_split, split_three_ways
+from rnnjax.errors import DataError
+
+CLASS_NAMES = ("World", "Sports", "Business", "Sci/Tech")  # classes 1-4 of the original CSV
+SOURCE = "https://github.com/mhjabreel/CharCnn_Keras/tree/master/data/ag_news_csv"
+_RAW_URL = "https://raw.githubusercontent.com/mhjabreel/CharCnn_Keras/master/data/ag_news_csv/"
+TFDS_NAME = "ag_news_subset"
+_LINE_BREAK = re.compile(r"\\+")  # the CSVs mark line breaks with a backslash ("second\team")
+
+
+def load_ag_news(data_cfg: ml_collections.ConfigDict) -> Corpus:
+    """Official train and test splits, validation carved from train (seeded, stratified)."""
+    splits = _read_tfds(("train", "test"))
+    replaced = 0
+    if splits is None:
+        splits = {}
+        for name in ("train", "test"):
+            splits[name], bad = _read_csv(_locate_csv(data_cfg, name))
+            replaced += bad
+    train, validation = carve_validation(splits["train"], CLASS_NAMES, data_cfg)
+    return Corpus(train, validation, splits["test"], list(CLASS_NAMES), replaced)
+
+
+def load_ag_news_mini(data_cfg: ml_collections.ConfigDict) -> Corpus:
+    """The 7,600 official test articles alone, split 80/10/10 (seeded, stratified)."""
+    splits = _read_tfds(("test",))
+    replaced = 0
+    if splits is None:
+        test, replaced = _read_csv(_locate_csv(data_cfg, "test"))
+    else:
+        test = splits["test"]
+    train, validation, test = split_three_ways(test, CLASS_NAMES, data_cfg)
+    return Corpus(train, validation, test, list(CLASS_NAMES), replaced)
+
+
+def _locate_csv(data_cfg: ml_collections.ConfigDict, split: str) -> Path:
+    """``ag_news/<split>.csv[.gz]`` in the data dir, else downloaded from the original repo."""
+    return locate(
+        data_cfg,
+        [f"ag_news/{split}.csv.gz", f"ag_news/{split}.csv"],
+        corpus="ag_news",
+        source=SOURCE,
+        download_url=_RAW_URL + f"{split}.csv",
+        download_to=f"ag_news/{split}.csv",
+    )
+
+
+def _read_csv(path: Path):
+    """Reads the headerless original CSV: class (1-4), title, description."""
+    text, replaced = decode(read_bytes(path), str(path))
+    texts, labels = [], []
+    for row in csv.reader(io.StringIO(text, newline="")):
+        if len(row) != 3:
+            raise DataError(f"{path}: expected 3 fields (class, title, description), got {row!r}")
+        if row[0] not in ("1", "2", "3", "4"):
+            raise DataError(
+                f"{path}: label {row[0]!r} is not one of the AG News classes 1-4 {CLASS_NAMES}"
+            )
+        labels.append(int(row[0]) - 1)
+        texts.append(_join(row[1], row[2]))
+    return make_split(texts, labels), replaced
+
+
+def _join(title: str, description: str) -> str:
+    """Title and description as one text, backslash line breaks made real newlines."""
+    return _LINE_BREAK.sub("\n", f"{title}\n{description}")
+
+
+def _tfds_dir() -> Path:
+    return Path(os.environ.get("TFDS_DATA_DIR", "~/tensorflow_datasets")).expanduser()
+
+
+def _read_tfds(split_names: tuple[str, ...]):
+    """The splits of tensorflow-datasets' ``ag_news_subset`` when it is prepared locally, else
+    None (checked on disk first, so TensorFlow is imported only when there is data to read)."""
+    if not any((_tfds_dir() / TFDS_NAME).glob("*/dataset_info.json")):
+        return None
+    from rnnjax.data.tf_cpu import import_tensorflow
+
+    import_tensorflow()
+    import tensorflow_datasets as tfds
+
+    datasets = tfds.load(
+        TFDS_NAME, split=list(split_names), data_dir=str(_tfds_dir()), download=False
+    )
+    result = {}
+    for name, dataset in zip(split_names, datasets, strict=True):
+        texts, labels = [], []
+        for example in tfds.as_numpy(dataset):
+            texts.append(_join(example["title"].decode(), example["description"].decode()))
+            labels.append(int(example["label"]))
+        result[name] = make_split(texts, labels)
+    return result

@@ -1,0 +1,155 @@
+"""From a ``data`` config to model-ready ids: load the corpus, normalise, fit the vocabulary on
+the training split only, encode every split."""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import functools
+from collections.abc import Callable, Sequence
+
+import ml_collections
+import numpy as np
+
+from rnnjax.data.corpora import load_corpus, load_text
+from rnnjax.data.validation import validate_data_config
+from rnnjax.text import LabelEncoder, Vocabulary, load_stopwords, normalize, tokenize
+
+SPLITS = ("train", "validation", "test")
+
+
+@dataclasses.dataclass(frozen=True)
+class EncodedSplit:
+    """One split as token ids: ``ids[i]`` is ``int32[len_i]``, ``labels`` is ``int32[N]``, and
+    ``texts`` are the raw texts (for reports and error analysis)."""
+
+    ids: list[np.ndarray]
+    labels: np.ndarray
+    texts: list[str]
+    _padded: dict = dataclasses.field(default_factory=dict, repr=False, compare=False)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def lengths(self) -> np.ndarray:
+        """``int32[N]``: tokens per example before truncation."""
+        return np.fromiter((len(x) for x in self.ids), dtype=np.int32, count=len(self.ids))
+
+    def padded(self, max_len: int, padding: str = "post", truncating: str = "post"):
+        """Returns (``int32[N, max_len]`` ids truncated and padded with 0, ``int32[N]`` lengths
+        after truncation); cached, as every epoch's batches are cut from it."""
+        key = (max_len, padding, truncating)
+        if key not in self._padded:
+            self._padded[key] = pad_ids(self.ids, max_len, padding, truncating)
+        return self._padded[key]
+
+
+@dataclasses.dataclass(frozen=True)
+class ClassificationData:
+    """A classification corpus ready for training: vocabulary, labels and encoded splits."""
+
+    vocab: Vocabulary
+    labels: LabelEncoder
+    splits: dict[str, EncodedSplit]
+    decode_replacements: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class LanguageModelData:
+    """A token stream split contiguously: ``splits[name]`` is ``int32[N_tokens]``."""
+
+    vocab: Vocabulary
+    splits: dict[str, np.ndarray]
+    decode_replacements: int = 0
+
+
+def pad_ids(
+    ids: Sequence[np.ndarray], max_len: int, padding: str = "post", truncating: str = "post"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Truncates and pads each id sequence to ``max_len`` like Keras' ``pad_sequences``.
+
+    Returns ``int32[N, max_len]`` (0 = padding) and ``int32[N]`` lengths after truncation.
+    """
+    out = np.zeros((len(ids), max_len), dtype=np.int32)
+    lengths = np.zeros(len(ids), dtype=np.int32)
+    for i, seq in enumerate(ids):
+        seq = seq[:max_len] if truncating == "post" else seq[max(len(seq) - max_len, 0) :]
+        n = len(seq)
+        lengths[i] = n
+        if n:
+            if padding == "post":
+                out[i, :n] = seq
+            else:
+                out[i, max_len - n :] = seq
+    return out, lengths
+
+
+def text_normalizer(data_cfg: ml_collections.ConfigDict) -> Callable[[str], str]:
+    """The normalisation ``data`` asks for (switches and stopword list), as one function."""
+    return functools.partial(
+        normalize,
+        lowercase=data_cfg.lowercase,
+        strip_punctuation=data_cfg.strip_punctuation,
+        strip_digits=data_cfg.strip_digits,
+        collapse_whitespace=data_cfg.get("collapse_whitespace", True),
+        stopwords=load_stopwords(data_cfg.stopwords),
+    )
+
+
+def encode_texts(
+    texts: Sequence[str], data_cfg: ml_collections.ConfigDict, vocab: Vocabulary
+) -> list[np.ndarray]:
+    """Raw texts -> ``int32[len_i]`` ids with the training normalisation (used by predict)."""
+    clean = text_normalizer(data_cfg)
+    return [np.asarray(vocab.encode(clean(t)), dtype=np.int32) for t in texts]
+
+
+def prepare_classification(data_cfg: ml_collections.ConfigDict) -> ClassificationData:
+    """Loads ``data.corpus`` and encodes it; the vocabulary sees the training split only."""
+    validate_data_config(data_cfg)
+    corpus = load_corpus(data_cfg)
+    clean = text_normalizer(data_cfg)
+    normalised = {name: [clean(t) for t in split.texts] for name, split in corpus.splits().items()}
+    vocab = Vocabulary.fit(
+        normalised["train"],
+        max_words=data_cfg.max_words,
+        min_freq=data_cfg.min_freq,
+        level=data_cfg.level,
+    )
+    splits = {
+        name: EncodedSplit(
+            [np.asarray(vocab.encode(t), dtype=np.int32) for t in normalised[name]],
+            split.labels,
+            split.texts,
+        )
+        for name, split in corpus.splits().items()
+    }
+    return ClassificationData(
+        vocab, LabelEncoder(corpus.label_names), splits, corpus.decode_replacements
+    )
+
+
+def prepare_language_model(data_cfg: ml_collections.ConfigDict) -> LanguageModelData:
+    """Tokenises the text stream (characters or words), splits it contiguously into train,
+    validation and test by ``data.validation_fraction``/``data.test_fraction`` (test last), fits
+    the vocabulary on the train part and encodes all three."""
+    validate_data_config(data_cfg)
+    text, replaced = load_text(data_cfg)
+    tokens = tokenize(text_normalizer(data_cfg)(text), data_cfg.level)
+    n = len(tokens)
+    n_test = round(n * data_cfg.test_fraction)
+    n_validation = round(n * data_cfg.validation_fraction)
+    bounds = {
+        "train": (0, n - n_test - n_validation),
+        "validation": (n - n_test - n_validation, n - n_test),
+        "test": (n - n_test, n),
+    }
+    vocab = Vocabulary.from_counts(
+        collections.Counter(tokens[: bounds["train"][1]]),
+        max_words=data_cfg.max_words,
+        min_freq=data_cfg.min_freq,
+        level=data_cfg.level,
+    )
+    ids = np.asarray(vocab.encode_tokens(tokens), dtype=np.int32)
+    splits = {name: ids[start:stop] for name, (start, stop) in bounds.items()}
+    return LanguageModelData(vocab, splits, replaced)

@@ -1,0 +1,116 @@
+"""Finding corpus files: the data directory first, then a download with a timeout, then a clear
+error naming the file, the folder searched and where to get it. Also byte decoding that never
+drops text silently.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import os
+import shutil
+import tempfile
+import urllib.request
+from collections.abc import Sequence
+from pathlib import Path
+
+import ml_collections
+
+from rnnjax.errors import MissingDataError
+
+DOWNLOAD_TIMEOUT_S = 10.0
+_REPLACEMENT = "\ufffd"
+_REPLACEMENT_UTF8 = _REPLACEMENT.encode("utf-8")
+
+
+def data_dir(data_cfg: ml_collections.ConfigDict) -> Path:
+    """The corpora folder: ``data.data_dir``, else ``$RNNJAX_DATA_DIR``, else ``~/rnnjax_data``."""
+    value = data_cfg.get("data_dir") or os.environ.get("RNNJAX_DATA_DIR") or "~/rnnjax_data"
+    return Path(value).expanduser()
+
+
+def find_local(data_cfg: ml_collections.ConfigDict, candidates: Sequence[str]) -> Path | None:
+    """The first of ``candidates`` (paths relative to the data dir, or absolute) that exists."""
+    root = data_dir(data_cfg)
+    for candidate in candidates:
+        path = root / candidate  # an absolute candidate replaces the root
+        if path.exists():
+            return path
+    return None
+
+
+def download(url: str, destination: Path, *, timeout_s: float = DOWNLOAD_TIMEOUT_S) -> str | None:
+    """Fetches ``url`` into ``destination`` atomically; returns None on success, else the reason.
+
+    ``timeout_s`` bounds every blocking socket operation, so an unreachable host fails quickly.
+    """
+    partial = None
+    try:
+        with urllib.request.urlopen(url, timeout=timeout_s) as response:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=destination.parent, delete=False) as tmp:
+                partial = Path(tmp.name)
+                shutil.copyfileobj(response, tmp)
+        os.replace(partial, destination)
+    except (OSError, ValueError) as e:  # URLError, timeouts and read-only folders are OSErrors
+        if partial is not None:
+            partial.unlink(missing_ok=True)
+        return f"{type(e).__name__}: {e}"
+    logging.info("downloaded %s to %s", url, destination)
+    return None
+
+
+def locate(
+    data_cfg: ml_collections.ConfigDict,
+    candidates: Sequence[str],
+    *,
+    corpus: str,
+    source: str,
+    download_url: str = "",
+    download_to: str = "",
+) -> Path:
+    """Returns the first existing candidate, downloading ``download_url`` to ``download_to``
+    (default ``candidates[0]``) when none exists and ``data.download`` allows it.
+
+    Raises:
+      MissingDataError: naming the files looked for, the folder searched and ``source``.
+    """
+    found = find_local(data_cfg, candidates)
+    if found is not None:
+        return found
+    root = data_dir(data_cfg)
+    note = ""
+    if download_url and data_cfg.get("download", True):
+        destination = root / (download_to or candidates[0])
+        reason = download(download_url, destination)
+        if reason is None:
+            return destination
+        note = f"; download from {download_url} failed ({reason})"
+    raise MissingDataError(
+        f"{corpus} corpus not found: looked for {' or '.join(candidates)} in {root}{note}; "
+        f"put {candidates[0]} there (get it from {source}), or point data.data_dir or "
+        "RNNJAX_DATA_DIR at the folder that holds it"
+    )
+
+
+def read_bytes(path: Path) -> bytes:
+    """The bytes of ``path``, gunzipped when it ends in ``.gz``."""
+    if path.suffix == ".gz":
+        with gzip.open(path, "rb") as f:
+            return f.read()
+    return path.read_bytes()
+
+
+def decode(data: bytes, source: str) -> tuple[str, int]:
+    """Decodes UTF-8 ``data``, replacing invalid bytes with U+FFFD rather than dropping text.
+
+    Returns the text and the number of replacement characters inserted; a warning names
+    ``source`` when there are any.
+    """
+    try:
+        return data.decode("utf-8"), 0
+    except UnicodeDecodeError:
+        text = data.decode("utf-8", errors="replace")
+    replaced = text.count(_REPLACEMENT) - data.count(_REPLACEMENT_UTF8)
+    logging.warning("%s: %d invalid UTF-8 byte sequence(s) replaced with U+FFFD", source, replaced)
+    return text, replaced

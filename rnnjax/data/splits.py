@@ -1,0 +1,157 @@
+"""Corpus containers and deterministic stratified splits (scikit-learn's ``train_test_split``)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+
+from rnnjax.errors import DataError
+
+
+@dataclasses.dataclass(frozen=True)
+class Split:
+    """Raw texts and their class ids ``int32[N]``."""
+
+    texts: list[str]
+    labels: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def take(self, indices: Sequence[int] | np.ndarray) -> Split:
+        """The examples at ``indices``, in that order."""
+        indices = np.asarray(indices, dtype=np.int64)
+        return Split([self.texts[i] for i in indices], self.labels[indices].astype(np.int32))
+
+    def class_counts(self, num_classes: int) -> np.ndarray:
+        """``int64[C]``: examples per class id."""
+        return np.bincount(self.labels, minlength=num_classes)
+
+
+@dataclasses.dataclass(frozen=True)
+class Corpus:
+    """A classification corpus split three ways, with its class names (position = label id).
+
+    ``decode_replacements`` counts the invalid UTF-8 byte sequences replaced with U+FFFD while
+    reading the files (0 for a clean corpus); nothing is dropped.
+    """
+
+    train: Split
+    validation: Split
+    test: Split
+    label_names: list[str]
+    decode_replacements: int = 0
+
+    def splits(self) -> dict[str, Split]:
+        """``{"train", "validation", "test"}`` -> Split."""
+        return {"train": self.train, "validation": self.validation, "test": self.test}
+
+
+def make_split(texts: Sequence[str], labels: Sequence[int] | np.ndarray) -> Split:
+    """A Split from texts and integer labels."""
+    labels = np.asarray(labels, dtype=np.int32).reshape(-1)
+    if len(texts) != len(labels):
+        raise DataError(f"{len(texts)} texts but {len(labels)} labels")
+    return Split(list(texts), labels)
+
+
+def stratified_carve(
+    split: Split, count: int, *, seed: int, label_names: Sequence[str], what: str
+) -> tuple[Split, Split]:
+    """Takes ``count`` examples out of ``split`` keeping class proportions.
+
+    Returns (rest, carved), each in the original order, so the result depends only on ``seed``.
+    """
+    if count <= 0:
+        return split, split.take([])
+    if count >= len(split):
+        raise DataError(f"cannot carve {count} {what} examples out of {len(split)}")
+    from sklearn.model_selection import train_test_split  # lazy: keeps CLI start-up fast
+
+    indices = np.arange(len(split))
+    counts = np.bincount(split.labels, minlength=len(label_names))
+    try:
+        rest, carved = train_test_split(
+            indices, test_size=count, stratify=split.labels, random_state=seed
+        )
+    except ValueError as e:
+        rare = [label_names[i] for i in np.flatnonzero((counts > 0) & (counts < 2))]
+        detail = f"; classes with a single example: {rare}" if rare else ""
+        raise DataError(
+            f"cannot carve a stratified {what} split of {count} examples out of {len(split)} "
+            f"({e}){detail}; add examples or change data.validation_fraction/test_fraction"
+        ) from None
+    return split.take(np.sort(rest)), split.take(np.sort(carved))
+
+
+def split_three_ways(
+    everything: Split, label_names: Sequence[str], data_cfg
+) -> tuple[Split, Split, Split]:
+    """Seeded stratified train/validation/test split by ``data.validation_fraction`` and
+    ``data.test_fraction`` (both fractions of the whole corpus; train gets the rest)."""
+    n = len(everything)
+    seed = int(data_cfg.split_seed)
+    n_test = round(n * data_cfg.test_fraction)
+    n_validation = round(n * data_cfg.validation_fraction)
+    rest, test = stratified_carve(
+        everything, n_test, seed=seed, label_names=label_names, what="test"
+    )
+    train, validation = stratified_carve(
+        rest, n_validation, seed=seed, label_names=label_names, what="validation"
+    )
+    return train, validation, test
+
+
+def carve_validation(train: Split, label_names: Sequence[str], data_cfg) -> tuple[Split, Split]:
+    """Seeded stratified validation split of ``data.validation_fraction`` of an official train
+    split. Returns (train, validation)."""
+    count = round(len(train) * data_cfg.validation_fraction)
+    return stratified_carve(
+        train, count, seed=int(data_cfg.split_seed), label_names=label_names, what="validation"
+    )
+
+
+def subsample_train(train: Split, label_names: Sequence[str], data_cfg) -> Split:
+    """A stratified subset of ``data.max_train_examples`` training examples (0 keeps all)."""
+    limit = int(data_cfg.get("max_train_examples", 0))
+    if limit <= 0 or limit >= len(train):
+        return train
+    kept, _ = stratified_carve(
+        train,
+        len(train) - limit,
+        seed=int(data_cfg.split_seed),
+        label_names=label_names,
+        what="max_train_examples",
+    )
+    return kept
+
+
+def corpus_from_named_labels(
+    texts: Sequence[str],
+    label_strings: Sequence[str],
+    data_cfg,
+    *,
+    test: tuple[Sequence[str], Sequence[str]] | None = None,
+    decode_replacements: int = 0,
+) -> Corpus:
+    """A Corpus from texts labelled by class name; classes are the sorted training names.
+
+    Without ``test`` the examples are split three ways (seeded, stratified); with ``test``
+    (texts, names) that is the test split and validation is carved from the rest.
+
+    Raises:
+      DataError: a test label never seen in training (named in the message).
+    """
+    from rnnjax.text.labels import LabelEncoder
+
+    labels = LabelEncoder(sorted(set(label_strings)))
+    everything = make_split(texts, labels.encode_all(label_strings))
+    names = labels.names
+    if test is None:
+        train, validation, test_split = split_three_ways(everything, names, data_cfg)
+    else:
+        test_split = make_split(test[0], labels.encode_all(test[1]))
+        train, validation = carve_validation(everything, names, data_cfg)
+    return Corpus(train, validation, test_split, names, decode_replacements)

@@ -1,0 +1,310 @@
+"""Tests of rnnjax.data.corpora on the real files (exact counts) and on small files the tests
+write (formats, bad input). Downloads are disabled: no test touches the network."""
+
+import codecs
+import csv
+import gzip
+import json
+import pickle
+import zipfile
+
+import numpy as np
+import pytest
+
+from rnnjax.configs import data_config
+from rnnjax.data import load_corpus, load_text
+from rnnjax.errors import ConfigError, DataError, MissingDataError
+
+BBC_COUNTS = {"business": 510, "entertainment": 386, "politics": 417, "sport": 511, "tech": 401}
+NEWSGROUPS_TRAIN = {"alt.atheism": 480, "comp.graphics": 584, "talk.religion.misc": 377}
+NEWSGROUPS_TEST = {"alt.atheism": 319, "comp.graphics": 389, "talk.religion.misc": 251}
+
+
+def _cfg(data_dir, **overrides):
+    cfg = data_config()
+    cfg.data_dir = str(data_dir)
+    cfg.download = False
+    cfg.update(overrides)
+    return cfg
+
+
+def _total_counts(corpus):
+    counts = sum(s.class_counts(len(corpus.label_names)) for s in corpus.splits().values())
+    return dict(zip(corpus.label_names, counts.tolist(), strict=True))
+
+
+@pytest.fixture(scope="module")
+def bbc(data_dir):
+    return load_corpus(_cfg(data_dir, corpus="bbc"))
+
+
+@pytest.fixture(scope="module")
+def newsgroups(data_dir):
+    return load_corpus(_cfg(data_dir, corpus="newsgroups"))
+
+
+def test_bbc_exact_counts_and_split(bbc):
+    assert _total_counts(bbc) == BBC_COUNTS
+    assert [len(s) for s in bbc.splits().values()] == [1781, 222, 222]
+    assert bbc.decode_replacements == 0
+    assert bbc.train.labels.dtype == np.int32
+
+
+def test_bbc_raw_tarball_matches_csv_except_the_latin1_byte(bbc, data_dir, tmp_path):
+    (tmp_path / "bbc").mkdir()
+    (tmp_path / "bbc" / "bbc-fulltext.tar.gz").symlink_to(data_dir / "bbc" / "bbc-fulltext.tar.gz")
+    raw = load_corpus(_cfg(tmp_path, corpus="bbc"))
+    assert _total_counts(raw) == BBC_COUNTS
+    assert raw.decode_replacements == 1  # sport/199.txt holds one Latin-1 "£"
+    for ours, theirs in zip(raw.splits().values(), bbc.splits().values(), strict=True):
+        different = [a for a, b in zip(ours.texts, theirs.texts, strict=True) if a != b]
+        assert len(different) <= 1 and all("\ufffd" in t for t in different)
+        np.testing.assert_array_equal(ours.labels, theirs.labels)
+
+
+@pytest.mark.parametrize("layout", ["folder", "zip"])
+def test_bbc_raw_folder_and_publisher_zip(tmp_path, layout):
+    files = {
+        f"bbc/{c}/{i:03d}.txt": f"{c} story {i}\n\nbody"
+        for c in ("sport", "tech")
+        for i in range(1, 11)
+    }
+    root = tmp_path / "data"
+    if layout == "folder":
+        for name, text in files.items():
+            (root / "bbc" / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / "bbc" / name).write_text(text)
+    else:
+        (root / "bbc").mkdir(parents=True)
+        with zipfile.ZipFile(root / "bbc" / "bbc-fulltext.zip", "w") as archive:
+            for name, text in files.items():
+                archive.writestr(name, text)
+    corpus = load_corpus(_cfg(root, corpus="bbc", validation_fraction=0.2, test_fraction=0.2))
+    assert _total_counts(corpus) == {"sport": 10, "tech": 10}
+    assert all(
+        t.startswith(corpus.label_names[y])
+        for t, y in zip(corpus.test.texts, corpus.test.labels, strict=True)
+    )
+
+
+def test_newsgroups_exact_counts(newsgroups):
+    assert len(newsgroups.label_names) == 20
+    assert len(newsgroups.train) + len(newsgroups.validation) == 11314
+    assert len(newsgroups.test) == 7532
+    train = dict(
+        zip(
+            newsgroups.label_names,
+            (newsgroups.train.class_counts(20) + newsgroups.validation.class_counts(20)),
+            strict=True,
+        )
+    )
+    test = dict(zip(newsgroups.label_names, newsgroups.test.class_counts(20), strict=True))
+    assert {k: train[k] for k in NEWSGROUPS_TRAIN} == NEWSGROUPS_TRAIN
+    assert {k: test[k] for k in NEWSGROUPS_TEST} == NEWSGROUPS_TEST
+    assert len(newsgroups.validation) == 1131
+
+
+def test_newsgroups_categories_and_remove(newsgroups, data_dir):
+    groups = ["sci.space", "rec.autos"]
+    kept = load_corpus(
+        _cfg(
+            data_dir,
+            corpus="newsgroups",
+            categories=groups,
+            remove=("headers", "footers", "quotes"),
+        )
+    )
+    assert kept.label_names == sorted(groups)
+    assert len(kept.test) == 394 + 396
+    assert sum(t.startswith("From:") for t in kept.train.texts) < 0.01 * len(kept.train)
+    assert not any("\n>" in t for t in kept.test.texts)
+    assert sum(t.startswith("From:") for t in newsgroups.test.texts) > 7000
+
+
+def test_newsgroups_bad_options_named(data_dir):
+    with pytest.raises(ConfigError, match=r"data.categories.*'sci.spaaace'"):
+        load_corpus(_cfg(data_dir, corpus="newsgroups", categories=["sci.spaaace"]))
+    with pytest.raises(ConfigError, match=r"data.remove"):
+        load_corpus(_cfg(data_dir, corpus="newsgroups", remove=("signatures",)))
+
+
+def test_newsgroups_from_scikit_learn_cache(tmp_path, monkeypatch):
+    from sklearn.datasets import load_files
+
+    for split in ("train", "test"):
+        for group in ("a.x", "b.y"):
+            folder = tmp_path / "raw" / split / group
+            folder.mkdir(parents=True)
+            for i in range(10):
+                (folder / str(i)).write_bytes(f"From: {group}\n\nbody \xe9 {i}".encode("latin-1"))
+    cache = {s: load_files(tmp_path / "raw" / s, encoding="latin1") for s in ("train", "test")}
+    home = tmp_path / "sklearn"
+    home.mkdir()
+    (home / "20news-bydate_py3.pkz").write_bytes(codecs.encode(pickle.dumps(cache), "zlib_codec"))
+    monkeypatch.setenv("SCIKIT_LEARN_DATA", str(home))
+    corpus = load_corpus(_cfg(tmp_path / "empty", corpus="newsgroups", validation_fraction=0.2))
+    assert corpus.label_names == ["a.x", "b.y"]
+    assert (len(corpus.train), len(corpus.validation), len(corpus.test)) == (16, 4, 20)
+    assert "body é" in corpus.test.texts[0]
+
+
+def test_ag_news_mini_exact_counts(data_dir):
+    corpus = load_corpus(_cfg(data_dir, corpus="ag_news_mini"))
+    assert corpus.label_names == ["World", "Sports", "Business", "Sci/Tech"]
+    assert _total_counts(corpus) == dict.fromkeys(corpus.label_names, 1900)
+    assert [len(s) for s in corpus.splits().values()] == [6080, 760, 760]
+    everything = [t for s in corpus.splits().values() for t in s.texts]
+    assert "\\" not in "".join(everything)  # backslash line breaks became newlines
+    assert any(t.startswith("Fears for T N pension after talks\nUnions") for t in everything)
+
+
+def _write_ag_csv(path, rows):
+    with (
+        gzip.open(path, "wt", newline="") if path.suffix == ".gz" else path.open("w", newline="")
+    ) as f:
+        csv.writer(f, quoting=csv.QUOTE_ALL).writerows(rows)
+
+
+def test_ag_news_from_train_and_test_csv(tmp_path, monkeypatch):
+    monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "tfds"))
+    (tmp_path / "ag_news").mkdir()
+    train = [
+        [str(c), f"title {c}-{i}", f"line one\\line two {i}"]
+        for c in (1, 2, 3, 4)
+        for i in range(10)
+    ]
+    _write_ag_csv(tmp_path / "ag_news" / "train.csv", train)
+    _write_ag_csv(tmp_path / "ag_news" / "test.csv.gz", [["2", "t", "d"], ["4", "t2", "d2"]])
+    corpus = load_corpus(_cfg(tmp_path, corpus="ag_news", validation_fraction=0.1))
+    assert (len(corpus.train), len(corpus.validation), len(corpus.test)) == (36, 4, 2)
+    assert corpus.test.labels.tolist() == [1, 3]
+    assert "line one\nline two" in corpus.train.texts[0]
+    _write_ag_csv(tmp_path / "ag_news" / "test.csv.gz", [["5", "t", "d"]])
+    with pytest.raises(DataError, match=r"label '5'"):
+        load_corpus(_cfg(tmp_path, corpus="ag_news"))
+
+
+@pytest.mark.parametrize(
+    ("corpus", "expected"),
+    [
+        ("bbc", "bbc/bbc-text.csv.gz"),
+        ("newsgroups", "20newsgroups/20news-bydate.tar.gz"),
+        ("ag_news", "ag_news/train.csv.gz"),
+        ("ag_news_mini", "ag_news/test.csv.gz"),
+        ("news_category", "news_category/News_Category_Dataset_v3.json"),
+    ],
+)
+def test_missing_corpus_names_file_folder_and_source(tmp_path, monkeypatch, corpus, expected):
+    monkeypatch.setenv("SCIKIT_LEARN_DATA", str(tmp_path / "sklearn"))
+    monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "tfds"))
+    with pytest.raises(MissingDataError) as info:
+        load_corpus(_cfg(tmp_path / "empty", corpus=corpus))
+    message = str(info.value)
+    assert expected in message and str(tmp_path / "empty") in message
+    assert "get it from http" in message
+
+
+def test_news_category_json_lines(tmp_path):
+    rows = [
+        {"headline": f"H{i}", "short_description": f"d{i}", "category": c, "date": "x"}
+        for c in ("POLITICS", "SPORTS")
+        for i in range(10)
+    ]
+    (tmp_path / "news_category").mkdir()
+    path = tmp_path / "news_category" / "News_Category_Dataset_v2.json"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    corpus = load_corpus(_cfg(tmp_path, corpus="news_category"))
+    assert corpus.label_names == ["POLITICS", "SPORTS"]
+    assert _total_counts(corpus) == {"POLITICS": 10, "SPORTS": 10}
+    assert all(t.startswith("H") and "\nd" in t for t in corpus.train.texts)
+
+
+def _write_table(path, header, rows):
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def test_csv_keeps_empty_texts_and_counts_bad_bytes(tmp_path):
+    rows = [[f"text {i}", "pos" if i % 2 else "neg"] for i in range(18)] + [
+        ["", "pos"],
+        ["  \n ", "neg"],
+    ]
+    _write_table(tmp_path / "d.csv", ["body", "sentiment"], rows)
+    with (tmp_path / "d.csv").open("ab") as f:
+        f.write(b'"caf\xe9",pos\n"ok",neg\n')
+    corpus = load_corpus(
+        _cfg(tmp_path, corpus="csv", path="d.csv", text_column="body", label_column="sentiment")
+    )
+    texts = [t for s in corpus.splits().values() for t in s.texts]
+    assert len(texts) == 22
+    assert "" in texts and "  \n " in texts and "caf\ufffd" in texts
+    assert corpus.decode_replacements == 1
+
+
+def test_csv_missing_column_names_column_and_columns_found(tmp_path):
+    _write_table(tmp_path / "d.csv", ["body", "sentiment"], [["a", "b"]])
+    with pytest.raises(DataError, match=r"no column 'text' \(columns found: body, sentiment\)"):
+        load_corpus(_cfg(tmp_path, corpus="csv", path="d.csv", label_column="sentiment"))
+    with pytest.raises(DataError, match=r"no column 'label' \(columns found: body, sentiment\)"):
+        load_corpus(_cfg(tmp_path, corpus="csv", path="d.csv", text_column="body"))
+
+
+def test_separate_test_file_with_unseen_label_is_named(tmp_path):
+    _write_table(
+        tmp_path / "train.csv", ["text", "label"], [[f"t{i}", "ab"[i % 2]] for i in range(20)]
+    )
+    _write_table(tmp_path / "test.csv", ["text", "label"], [["x", "a"], ["y", "zebra"]])
+    with pytest.raises(DataError, match=r"'zebra' was never seen in the training data"):
+        load_corpus(_cfg(tmp_path, corpus="csv", path="train.csv", test_path="test.csv"))
+
+
+def test_jsonl_corpus_and_missing_field(tmp_path):
+    lines = [json.dumps({"t": f"x{i}", "y": i % 2}) for i in range(20)]
+    (tmp_path / "d.jsonl").write_text("\n".join(lines) + "\n\n")
+    corpus = load_corpus(
+        _cfg(tmp_path, corpus="jsonl", path="d.jsonl", text_column="t", label_column="y")
+    )
+    assert corpus.label_names == ["0", "1"]
+    with pytest.raises(DataError, match=r"line 1 has no field 'text' \(fields found: t, y\)"):
+        load_corpus(_cfg(tmp_path, corpus="jsonl", path="d.jsonl", label_column="y"))
+
+
+def test_text_corpus_shakespeare_and_classification_texts(data_dir, bbc):
+    text, replaced = load_text(_cfg(data_dir, corpus="text", path="shakespeare/input.txt.gz"))
+    assert (len(text), replaced) == (1115394, 0)
+    assert text.startswith("First Citizen:\nBefore we proceed")
+    joined, _ = load_text(_cfg(data_dir, corpus="bbc"))
+    assert joined.startswith(bbc.train.texts[0]) and joined.endswith(bbc.test.texts[-1])
+    with pytest.raises(ConfigError, match=r"no labels"):
+        load_corpus(_cfg(data_dir, corpus="text", path="shakespeare/input.txt.gz"))
+
+
+def test_max_train_examples_subsamples_train_only(data_dir):
+    corpus = load_corpus(_cfg(data_dir, corpus="ag_news_mini", max_train_examples=400))
+    assert len(corpus.train) == 400 and len(corpus.test) == 760
+    np.testing.assert_array_equal(corpus.train.class_counts(4), [100] * 4)
+
+
+def test_ag_news_from_prepared_tensorflow_datasets(tmp_path, monkeypatch):
+    import tensorflow_datasets as tfds
+
+    marker = tmp_path / "tfds" / "ag_news_subset" / "1.0.0" / "dataset_info.json"
+    marker.parent.mkdir(parents=True)
+    marker.write_text("{}")
+    monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "tfds"))
+    with tfds.testing.mock_data(num_examples=40):  # tfds' own stand-in for prepared files
+        corpus = load_corpus(_cfg(tmp_path / "no_csv", corpus="ag_news"))
+        mini = load_corpus(
+            _cfg(
+                tmp_path / "no_csv",
+                corpus="ag_news_mini",
+                test_fraction=0.2,
+                validation_fraction=0.2,
+            )
+        )
+    assert (len(corpus.train), len(corpus.validation), len(corpus.test)) == (36, 4, 40)
+    assert len(mini.train) + len(mini.validation) + len(mini.test) == 40
+    assert all("\n" in t for t in corpus.train.texts)  # title and description joined
+    assert set(corpus.test.labels.tolist()) <= {0, 1, 2, 3}

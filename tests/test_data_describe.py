@@ -1,0 +1,159 @@
+"""Tests of rnnjax.data.describe and ``python -m rnnjax.data describe`` (run as a subprocess):
+statistics against independent numpy, and every bad-input row as one ``error:`` line."""
+
+import csv
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rnnjax.data import prepare_classification
+from rnnjax.data.describe import describe, format_description
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+BBC_COUNTS = {"business": 510, "entertainment": 386, "politics": 417, "sport": 511, "tech": 401}
+
+
+def _smoke_config(data_dir):
+    sys.path.insert(0, str(REPO_ROOT))
+    from configs.bbc_news import get_config
+
+    config = get_config("smoke")
+    config.data.data_dir, config.data.download = str(data_dir), False
+    return config
+
+
+def _run(*args: str, cwd: Path = REPO_ROOT) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "rnnjax.data", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_statistics_match_numpy(data_dir):
+    config = _smoke_config(data_dir)
+    stats = describe(config)
+    data = prepare_classification(config.data)
+    assert stats["vocab_size"] == len(data.vocab) == 2000
+    for name, split in data.splits.items():
+        s = stats["splits"][name]
+        lengths = np.array([len(x) for x in split.ids])
+        tokens = np.concatenate(split.ids)
+        assert s["num_examples"] == len(split)
+        assert list(s["class_counts"].values()) == np.bincount(split.labels, minlength=5).tolist()
+        assert s["oov_rate"] == pytest.approx(np.mean(tokens == 1))
+        assert s["length_percentiles"]["90"] == pytest.approx(np.percentile(lengths, 90))
+        assert s["truncated_share"] == pytest.approx(np.mean(lengths > 32))
+    text = format_description(stats)
+    assert "entertainment" in text and "truncated at 32" in text
+
+
+def test_cli_json_counts_the_whole_bbc_corpus():
+    result = _run("describe", "--config", "configs/bbc_news.py", "--json")
+    assert result.returncode == 0, result.stderr
+    stats = json.loads(result.stdout)
+    splits = stats["splits"]
+    assert set(splits) == {"train", "validation", "test"}
+    totals = {c: sum(splits[s]["class_counts"][c] for s in splits) for c in BBC_COUNTS}
+    assert totals == BBC_COUNTS
+    assert sum(s["num_examples"] for s in splits.values()) == 2225
+
+
+def _table(path: Path, rows, header=("text", "label")) -> None:
+    with path.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+@pytest.fixture(scope="module")
+def tables(tmp_path_factory):
+    root = tmp_path_factory.mktemp("tables")
+    rows = [[f"word{i} shared", "ab"[i % 2]] for i in range(20)]
+    _table(root / "train.csv", rows)
+    _table(root / "unseen.csv", [["x", "a"], ["y", "zebra"]])
+    _table(root / "columns.csv", rows, header=("body", "label"))
+    with (root / "bad_bytes.csv").open("wb") as f:
+        f.write(b"text,label\n" + b"".join(f"w{i},{'ab'[i % 2]}\n".encode() for i in range(20)))
+        f.write(b"caf\xe9,a\n,b\n \t,a\n")  # one invalid byte, an empty and a blank text
+    return root
+
+
+CSV = ("--config.data.corpus=csv", "--config.data.stopwords=none")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        (
+            ("--config.data.data_dir={empty}", "--config.data.download=False"),
+            "bbc/bbc-text.csv.gz or .* in {empty}.*get it from http://mlg.ucd.ie",
+        ),
+        (
+            (*CSV, "--config.data.path={tables}/columns.csv"),
+            r"no column 'text' \(columns found: body, label\)",
+        ),
+        (
+            (
+                *CSV,
+                "--config.data.path={tables}/train.csv",
+                "--config.data.test_path=unseen.csv",
+                "--config.data.data_dir={tables}",
+            ),
+            "label 'zebra' was never seen",
+        ),
+        (("--config.data.max_words=1",), "data.max_words must be >= 2"),
+        (("--config.data.max_len=0",), "data.max_len must be >= 1"),
+        (
+            ("--config.data.validation_fraction=0.5", "--config.data.test_fraction=0.5"),
+            "data.validation_fraction .* must be < 1",
+        ),
+    ],
+)
+def test_cli_bad_input_is_one_line(tmp_path, tables, overrides, expected):
+    args = [a.format(empty=tmp_path, tables=tables) for a in overrides]
+    result = _run("describe", "--config", "configs/bbc_news.py:smoke", *args)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    assert re.search(expected.format(empty=tmp_path), lines[0]), lines[0]
+
+
+def test_cli_reports_replaced_bytes_and_keeps_empty_texts(tables):
+    base = (
+        "describe",
+        "--config",
+        "configs/bbc_news.py:smoke",
+        *CSV,
+        "--config.data.max_train_examples=0",
+        "--config.data.validation_fraction=0.2",
+        "--config.data.test_fraction=0.2",
+    )
+    result = _run(*base, f"--config.data.path={tables}/bad_bytes.csv", "--json")
+    assert result.returncode == 0, result.stderr
+    stats = json.loads(result.stdout)
+    assert stats["decode_replacements"] == 1
+    assert sum(s["num_examples"] for s in stats["splits"].values()) == 23
+
+
+def test_language_model_statistics(data_dir):
+    from rnnjax.configs import language_model_config
+
+    config = language_model_config()
+    config.data.data_dir, config.data.download = str(data_dir), False
+    stats = describe(config)
+    assert stats["task"] == "language_model" and stats["vocab_size"] == 67
+    assert sum(s["num_tokens"] for s in stats["splits"].values()) == 1115394
+    assert stats["splits"]["train"]["oov_rate"] == 0.0
+    assert "tokens" in format_description(stats)
