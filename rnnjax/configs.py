@@ -58,7 +58,8 @@ def model_config() -> ml_collections.ConfigDict:
             recurrent_dropout=0.0,  # on the recurrent state, one mask per sequence
             pooling="last",  # last | max | mean | attention
             dense_sizes=(32,),  # relu layers between pooling and the logits
-            head_dropout=0.5,  # after pooling and after each dense layer
+            head_dropout=0.5,  # after pooling (LMs: before the logits)
+            dense_dropout=0.5,  # after each dense relu layer
             unroll=1,
             dtype="float32",  # float32 | bfloat16 (compute dtype; params stay float32)
             forget_bias=1.0,

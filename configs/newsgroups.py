@@ -1,0 +1,65 @@
+"""20 Newsgroups topic classification, reference 004's two models (Keras, 20 classes).
+
+Embedding(20000, 128) -> LSTM(50) or GRU(50, reset_after=False) over every step -> global max
+pool -> Dropout 0.5 -> Dense 50 relu -> Dropout 0.5 -> Dense 20; Adam, batch 32, 2 epochs,
+sequences of 100 tokens keeping the *last* 100 (Keras ``pad_sequences`` truncates "pre").
+
+Variants: ``maxpool_lstm`` (default), ``maxpool_gru``, ``smoke`` (3 groups, tiny, for tests).
+Usage: ``python -m rnnjax.train --config configs/newsgroups.py:maxpool_gru --workdir runs/ng``.
+"""
+
+from __future__ import annotations
+
+import ml_collections
+
+from rnnjax.configs import classification_config
+
+VARIANTS = ("maxpool_lstm", "maxpool_gru", "smoke")
+
+
+def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
+    """Returns the config for variant ``arg`` (one of VARIANTS; default ``maxpool_lstm``)."""
+    variant = arg or "maxpool_lstm"
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown variant {variant!r} of configs/newsgroups.py; valid: {VARIANTS}")
+    config = classification_config()
+    config.variant = variant
+
+    data = config.data
+    data.corpus = "newsgroups"
+    data.max_words = 20000  # Tokenizer(num_words=20000); includes pad and OOV here
+    data.max_len = 100
+    data.truncating = "pre"  # keep the last 100 tokens, as Keras pad_sequences does
+    data.padding = "post"  # right padding: the encoder's exact lengths need it
+    data.stopwords = "none"  # the Keras Tokenizer of the reference keeps stopwords and digits
+    data.strip_digits = False
+    data.validation_fraction = 0.1
+
+    model = config.model
+    model.cell = "gru" if variant == "maxpool_gru" else "lstm"
+    model.reset_after = False  # Keras GRU of the reference: one bias vector, 26,850 params
+    model.embed_dim = 128
+    model.hidden_size = 50
+    model.pooling = "max"
+    model.dense_sizes = (50,)
+    model.head_dropout = 0.5
+
+    train = config.train
+    train.batch_size = 32
+    train.epochs = 2
+    train.optimizer = "adam"
+    train.learning_rate = 1e-3
+
+    if variant == "smoke":
+        data.categories = ("rec.autos", "sci.electronics", "soc.religion.christian")
+        data.max_words = 2000
+        data.max_len = 32
+        data.max_train_examples = 200
+        model.embed_dim = 16
+        model.hidden_size = 8
+        model.dense_sizes = (16,)
+        train.batch_size = 16
+        train.eval_batch_size = 32
+        train.epochs = 1
+        train.log_every_steps = 5
+    return config

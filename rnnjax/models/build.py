@@ -1,0 +1,78 @@
+"""build_model: the model described by a config's ``model`` section."""
+
+from __future__ import annotations
+
+import flax.linen as nn
+import jax.numpy as jnp
+import ml_collections
+
+from rnnjax.errors import ConfigError
+from rnnjax.models.classifier import TextClassifier
+from rnnjax.models.encoder import RecurrentEncoder
+from rnnjax.models.heads import POOLINGS
+from rnnjax.models.language_model import RNNLanguageModel
+
+DTYPES = {"float32": jnp.float32, "bfloat16": jnp.bfloat16}
+
+
+def encoder_from_config(model_cfg: ml_collections.ConfigDict) -> RecurrentEncoder:
+    """The RecurrentEncoder of ``model_cfg`` (ConfigError for an unknown cell/dtype/projection)."""
+    if model_cfg.dtype not in DTYPES:
+        raise ConfigError(f"model.dtype={model_cfg.dtype!r}; expected one of {tuple(DTYPES)}")
+    encoder = RecurrentEncoder(
+        cell=model_cfg.cell,
+        hidden_size=model_cfg.hidden_size,
+        num_layers=model_cfg.num_layers,
+        bidirectional=model_cfg.bidirectional,
+        dropout=model_cfg.dropout,
+        unroll=model_cfg.unroll,
+        dtype=DTYPES[model_cfg.dtype],
+        forget_bias=model_cfg.forget_bias,
+        reset_after=model_cfg.reset_after,
+        recurrent_dropout=model_cfg.recurrent_dropout,
+        projection=model_cfg.projection,
+        chunk_size=model_cfg.chunk_size,
+    )
+    encoder.check_config()  # fail now, not at the first call
+    return encoder
+
+
+def build_model(
+    model_cfg: ml_collections.ConfigDict, *, vocab_size: int, num_classes: int | None
+) -> nn.Module:
+    """TextClassifier (``model_cfg.kind == "classifier"``) or RNNLanguageModel ("lm").
+
+    Args:
+        model_cfg: the ``model`` section (schema in rnnjax.configs.model_config).
+        vocab_size: embedding rows (the vocabulary size including pad and OOV).
+        num_classes: logits of a classifier; ignored (may be None) for a language model.
+    """
+    if vocab_size < 2:
+        raise ConfigError(f"vocab_size must be >= 2 (pad and OOV at least), got {vocab_size}")
+    encoder = encoder_from_config(model_cfg)
+    if model_cfg.kind == "lm":
+        if model_cfg.bidirectional:
+            raise ConfigError("model.bidirectional must be False for a language model (kind='lm')")
+        return RNNLanguageModel(
+            vocab_size=vocab_size,
+            encoder=encoder,
+            embed_dim=model_cfg.embed_dim,
+            head_dropout=model_cfg.head_dropout,
+        )
+    if model_cfg.kind != "classifier":
+        raise ConfigError(f"model.kind={model_cfg.kind!r}; expected 'classifier' or 'lm'")
+    if not num_classes or num_classes < 2:
+        raise ConfigError(f"a classifier needs num_classes >= 2, got {num_classes}")
+    if model_cfg.pooling not in POOLINGS:
+        raise ConfigError(f"model.pooling={model_cfg.pooling!r}; expected one of {POOLINGS}")
+    return TextClassifier(
+        vocab_size=vocab_size,
+        num_classes=num_classes,
+        encoder=encoder,
+        embed_dim=model_cfg.embed_dim,
+        pooling=model_cfg.pooling,
+        dense_sizes=tuple(model_cfg.dense_sizes),
+        head_dropout=model_cfg.head_dropout,
+        dense_dropout=model_cfg.dense_dropout,
+        attention_use_scale=model_cfg.attention_use_scale,
+    )

@@ -1,0 +1,85 @@
+"""Pooling heads: encoder outputs float[B, T, F] -> one vector float[B, F] per row.
+
+Every head looks at real steps only (t < lengths[b]); a zero-length row pools to zeros.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flax.linen as nn
+import jax.numpy as jnp
+
+from rnnjax.errors import ConfigError
+from rnnjax.models.encoder import time_mask
+
+Array = Any
+
+POOLINGS = ("last", "max", "mean", "attention")
+
+
+def max_pool(outputs: Array, lengths: Array) -> Array:
+    """Masked global max over time (Keras GlobalMaxPool1D on real steps); 0 for empty rows."""
+    mask = time_mask(lengths, outputs.shape[1])[..., None]
+    pooled = jnp.where(mask, outputs, jnp.finfo(outputs.dtype).min).max(axis=1)
+    return jnp.where(lengths[:, None] > 0, pooled, 0)
+
+
+def mean_pool(outputs: Array, lengths: Array) -> Array:
+    """Masked global average over time; 0 for empty rows."""
+    mask = time_mask(lengths, outputs.shape[1])[..., None]
+    total = jnp.where(mask, outputs, 0).sum(axis=1)
+    return total / jnp.maximum(lengths, 1)[:, None].astype(outputs.dtype)
+
+
+class DotProductAttention(nn.Module):
+    """Self-attention over encoder outputs with a key padding mask (Keras ``Attention`` style).
+
+    scores = scale * (outputs @ outputs^T), padded keys excluded, softmax over keys (float32),
+    context = weights @ outputs, zeroed at padded queries.
+
+    Attributes:
+        use_scale: multiply scores by a learned scalar ``scale`` (init 1.0), as Keras'
+            ``Attention(use_scale=True)``; False uses the raw dot product.
+    """
+
+    use_scale: bool = True
+
+    @nn.compact
+    def __call__(self, outputs: Array, lengths: Array) -> Array:
+        """float[B, T, F], int[B] -> context float[B, T, F]."""
+        mask = time_mask(lengths, outputs.shape[1])
+        scores = jnp.einsum("bqf,bkf->bqk", outputs, outputs).astype(jnp.float32)
+        if self.use_scale:
+            scores = scores * self.param("scale", nn.initializers.ones, ())
+        scores = jnp.where(mask[:, None, :], scores, jnp.finfo(jnp.float32).min)
+        weights = nn.softmax(scores, axis=-1).astype(outputs.dtype)
+        context = jnp.einsum("bqk,bkf->bqf", weights, outputs)
+        return jnp.where(mask[..., None], context, 0)
+
+
+class Pooling(nn.Module):
+    """One vector per row from the encoder: ``kind`` in "last" | "max" | "mean" | "attention".
+
+    "last" is the top layer's final hidden state (forward, then backward: the backward one has
+    read the whole row); "attention" is ``DotProductAttention`` then masked mean pooling.
+    """
+
+    kind: str = "last"
+    attention_use_scale: bool = True
+
+    @nn.compact
+    def __call__(self, outputs: Array, lengths: Array, last: Array) -> Array:
+        """float[B, T, F] outputs, int[B] lengths, float[B, F] final hidden -> float[B, F]."""
+        if self.kind == "last":
+            return last
+        if self.kind == "max":
+            return max_pool(outputs, lengths)
+        if self.kind == "mean":
+            return mean_pool(outputs, lengths)
+        if self.kind == "attention":
+            context = DotProductAttention(self.attention_use_scale, name="attention")(
+                outputs, lengths
+            )
+            return mean_pool(context, lengths)
+        raise ConfigError(f"pooling={self.kind!r} is unknown; expected one of {POOLINGS}")

@@ -1,0 +1,5 @@
+"""Evaluation reports of a trained workdir: metrics, classification report, plots."""
+
+from rnnjax.reports.evaluation import evaluate_workdir
+
+__all__ = ["evaluate_workdir"]

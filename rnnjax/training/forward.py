@@ -1,0 +1,70 @@
+"""How a model consumes a batch: the one place that knows the two batch layouts.
+
+Classification batches hold ``tokens``/``lengths``/``labels``/``weights``; language-model batches
+hold ``inputs``/``targets``/``weights``. The loop, steps and reports call :func:`batch_sums`
+and so work for both tasks without knowing which one they run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+
+from rnnjax.training.losses import loss_sums
+
+Batch = dict[str, jax.Array]
+
+
+def is_language_model_batch(batch: Batch) -> bool:
+    """True for ``{"inputs", "targets", "weights"}`` batches."""
+    return "targets" in batch
+
+
+def model_inputs(batch: Batch) -> tuple[jax.Array, ...]:
+    """Positional model arguments: ``(inputs,)`` for language models, ``(tokens, lengths)``."""
+    if is_language_model_batch(batch):
+        return (batch["inputs"],)
+    return (batch["tokens"], batch["lengths"])
+
+
+def batch_logits(
+    model: nn.Module, params: Any, batch: Batch, *, deterministic: bool, rng: jax.Array | None
+) -> jax.Array:
+    """Logits float32[B, C] for classification, float32[B, T, V] for language models."""
+    rngs = None if deterministic or rng is None else {"dropout": rng}
+    outputs = model.apply(
+        {"params": params}, *model_inputs(batch), deterministic=deterministic, rngs=rngs
+    )
+    return outputs[0] if is_language_model_batch(batch) else outputs
+
+
+def batch_sums(
+    model: nn.Module,
+    params: Any,
+    batch: Batch,
+    *,
+    deterministic: bool,
+    rng: jax.Array | None = None,
+    label_smoothing: float = 0.0,
+) -> dict[str, jax.Array]:
+    """Summed ``loss``, ``correct``, ``weight`` and ``tokens`` (real input tokens) of a batch."""
+    logits = batch_logits(model, params, batch, deterministic=deterministic, rng=rng)
+    if is_language_model_batch(batch):
+        sums = loss_sums(logits, batch["targets"], batch["weights"], label_smoothing)
+        sums["tokens"] = sums["weight"]
+    else:
+        sums = loss_sums(logits, batch["labels"], batch["weights"], label_smoothing)
+        real = (batch["weights"] > 0).astype(jnp.float32)
+        sums["tokens"] = jnp.sum(batch["lengths"].astype(jnp.float32) * real)
+    return sums
+
+
+def init_params(model: nn.Module, kind: str, seq_len: int, rng: jax.Array) -> Any:
+    """Initial parameters of ``model`` for ``kind`` ("classifier" | "lm") batches of length T."""
+    tokens = jnp.zeros((1, seq_len), jnp.int32)
+    if kind == "lm":
+        return model.init(rng, tokens)["params"]
+    return model.init(rng, tokens, jnp.full((1,), seq_len, jnp.int32))["params"]

@@ -1,0 +1,65 @@
+"""The train state: everything a step changes, as one pytree that Orbax saves whole."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import flax.linen as nn
+import flax.struct
+import jax
+import ml_collections
+import optax
+
+from rnnjax.training.forward import init_params
+from rnnjax.training.optimizer import make_optimizer
+
+
+class TrainState(flax.struct.PyTreeNode):
+    """Parameters, optimizer state, step counter and the base RNG of a run.
+
+    Attributes:
+      step: int32[] number of optimizer updates applied.
+      params: float32 parameter pytree.
+      opt_state: Optax state of ``tx``.
+      rng: uint32[2] base key; step ``s`` uses ``fold_in(rng, s)``, so resuming needs no RNG
+        bookkeeping beyond this key and the step.
+      tx: the optimizer (static, rebuilt from the config on restore).
+    """
+
+    step: jax.Array
+    params: Any
+    opt_state: optax.OptState
+    rng: jax.Array
+    tx: optax.GradientTransformation = flax.struct.field(pytree_node=False)
+
+    @classmethod
+    def create(cls, params: Any, tx: optax.GradientTransformation, rng: jax.Array) -> TrainState:
+        """Step 0 state with fresh optimizer state for ``params``."""
+        return cls(
+            step=jax.numpy.zeros((), jax.numpy.int32),
+            params=params,
+            opt_state=tx.init(params),
+            rng=rng,
+            tx=tx,
+        )
+
+    def apply_gradients(self, grads: Any) -> TrainState:
+        """One optimizer update with ``grads`` (a pytree shaped like ``params``)."""
+        updates, opt_state = self.tx.update(grads, self.opt_state, self.params)
+        params = optax.apply_updates(self.params, updates)
+        return self.replace(step=self.step + 1, params=params, opt_state=opt_state)
+
+
+def initial_state_fn(
+    config: ml_collections.ConfigDict, model: nn.Module, kind: str, seq_len: int,
+    total_steps: int,
+) -> Callable[[], TrainState]:
+    """A function () -> TrainState at step 0, deterministic in ``config.train.seed``."""
+    tx = make_optimizer(config.train, total_steps)
+
+    def init() -> TrainState:
+        params_rng, step_rng = jax.random.split(jax.random.PRNGKey(config.train.seed))
+        return TrainState.create(init_params(model, kind, seq_len, params_rng), tx, step_rng)
+
+    return init

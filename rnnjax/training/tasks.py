@@ -1,0 +1,159 @@
+"""The data side of a run, behind one interface for classification and language modelling.
+
+The loop asks a :class:`TaskData` for this process's training batches of an epoch and for
+evaluation batches of a split; it never learns which corpus or task it trains.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import ml_collections
+import numpy as np
+
+from rnnjax.errors import ConfigError, DataError
+from rnnjax.training import workdir as files
+
+Batch = dict[str, np.ndarray]
+KINDS = ("classifier", "lm")
+
+
+@dataclasses.dataclass(frozen=True)
+class TaskData:
+    """Encoded splits of a run and how to batch them.
+
+    Attributes:
+      kind: "classifier" or "lm".
+      vocab: the fitted rnnjax.text.Vocabulary.
+      labels: the rnnjax.text.LabelEncoder (None for language models).
+      train_batches: epoch -> this process's training batches (shuffled by seed and epoch).
+      eval_batches: split name -> this process's evaluation batches (every row once).
+      steps_per_epoch: optimizer steps in one epoch (full global batches).
+      seq_len: time length T of the padded batches.
+    """
+
+    kind: str
+    vocab: object
+    labels: object | None
+    train_batches: Callable[[int], Iterator[Batch]]
+    eval_batches: Callable[[str], Iterator[Batch]]
+    steps_per_epoch: int
+    seq_len: int
+
+    def save(self, workdir: Path) -> None:
+        """Writes vocab.json (and labels.json) so the workdir alone restores the run."""
+        self.vocab.save(workdir / files.VOCAB_FILE)
+        if self.labels is not None:
+            self.labels.save(workdir / files.LABELS_FILE)
+
+
+def load_task_data(
+    config: ml_collections.ConfigDict, *, num_processes: int = 1, process_index: int = 0
+) -> TaskData:
+    """Prepares the corpus of ``config.data`` for ``config.model.kind`` and the train section."""
+    kind = config.model.kind
+    if kind == "classifier":
+        return _classification(config, num_processes, process_index)
+    if kind == "lm":
+        return _language_model(config, num_processes, process_index)
+    raise ConfigError(f"unknown model.kind {kind!r}; valid: {', '.join(KINDS)}")
+
+
+def _classification(
+    config: ml_collections.ConfigDict, num_processes: int, process_index: int
+) -> TaskData:
+    from rnnjax.data import prepare_classification
+    from rnnjax.data.pipeline import classification_batches
+
+    d, t = config.data, config.train
+    if d.padding != "post":
+        raise ConfigError(
+            f"data.padding={d.padding!r}: the recurrent models read each row's length and need "
+            "right padding ('post'), which makes pre-padding unnecessary; use data.padding='post'"
+        )
+    data = prepare_classification(d)
+    batches = functools.partial(
+        classification_batches,
+        max_len=d.max_len,
+        padding=d.padding,
+        truncating=d.truncating,
+        bucket_boundaries=tuple(d.bucket_boundaries),
+        seed=t.seed,
+        num_processes=num_processes,
+        process_index=process_index,
+    )
+    train = data.splits["train"]
+    train_batches = lambda epoch: batches(
+        train, batch_size=t.batch_size, shuffle=True, epoch=epoch, drop_remainder=True
+    )
+    steps = _count_steps(train_batches, f"{len(train)} examples", t.batch_size)
+    return TaskData(
+        kind="classifier",
+        vocab=data.vocab,
+        labels=data.labels,
+        train_batches=train_batches,
+        eval_batches=lambda split: batches(
+            data.splits[split],
+            batch_size=t.eval_batch_size,
+            shuffle=False,
+            epoch=0,
+            drop_remainder=False,
+        ),
+        steps_per_epoch=steps,
+        seq_len=d.max_len,
+    )
+
+
+def _language_model(
+    config: ml_collections.ConfigDict, num_processes: int, process_index: int
+) -> TaskData:
+    from rnnjax.data import prepare_language_model
+    from rnnjax.data.pipeline import lm_batches
+
+    data = prepare_language_model(config.data)
+    d, t = config.data, config.train
+    batches = functools.partial(
+        lm_batches,
+        seq_len=d.seq_len,
+        seed=t.seed,
+        num_processes=num_processes,
+        process_index=process_index,
+    )
+    train = data.splits["train"]
+    train_batches = lambda epoch: batches(
+        train, batch_size=t.batch_size, shuffle=True, epoch=epoch, drop_remainder=True
+    )
+    steps = _count_steps(
+        train_batches, f"{len(train)} tokens (data.seq_len={d.seq_len})", t.batch_size
+    )
+    return TaskData(
+        kind="lm",
+        vocab=data.vocab,
+        labels=None,
+        train_batches=train_batches,
+        eval_batches=lambda split: batches(
+            data.splits[split],
+            batch_size=t.eval_batch_size,
+            shuffle=False,
+            epoch=0,
+            drop_remainder=False,
+        ),
+        steps_per_epoch=steps,
+        seq_len=d.seq_len,
+    )
+
+
+def _count_steps(
+    train_batches: Callable[[int], Iterator[Batch]], available: str, batch_size: int
+) -> int:
+    """Full batches per epoch (the same every epoch; bucketing makes it data-dependent)."""
+    steps = sum(1 for _ in train_batches(0))
+    if steps == 0:
+        raise DataError(
+            f"the train split ({available}) fills no batch of train.batch_size={batch_size}; "
+            "lower train.batch_size or use more data"
+        )
+    return steps

@@ -1,0 +1,55 @@
+"""The fit loop on the language-model task (in process): mid-epoch validation, early stopping,
+resuming a finished run, and the LM evaluation report."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+from train_helpers import REPO_ROOT
+
+from rnnjax.cli import load_config
+from rnnjax.reports import evaluate_workdir
+from rnnjax.text import Vocabulary
+from rnnjax.training import fit
+
+
+@pytest.fixture(scope="module")
+def lm_run(tmp_path_factory, data_dir):
+    config = load_config(f"{REPO_ROOT}/configs/shakespeare_char.py:smoke")
+    config.data.test_fraction = 0.97  # 1% of the text for training: 21 steps per epoch
+    config.train.update(epochs=3, eval_every_steps=10, patience=1, learning_rate=0.0)
+    workdir = tmp_path_factory.mktemp("lm")
+    return config, workdir, fit(config, workdir)
+
+
+def test_language_model_validates_every_n_steps_and_stops_early(lm_run):
+    _, workdir, result = lm_run
+    # learning_rate 0: validation at step 10 is the best, step 20 does not improve -> stop.
+    assert result.stopped_early and result.step == 20 and not result.preempted
+    rows = [json.loads(line) for line in (workdir / "metrics.jsonl").read_text().splitlines()]
+    validation = [row for row in rows if row["split"] == "validation"]
+    assert [row["step"] for row in validation] == [10, 20]
+    assert validation[0]["perplexity"] == pytest.approx(math.exp(validation[0]["loss"]))
+    vocab_size = len(Vocabulary.load(workdir / "vocab.json"))
+    assert validation[0]["loss"] == pytest.approx(math.log(vocab_size), rel=0.05)  # ~uniform
+    assert validation[0]["num_tokens"] == result.validation["num_tokens"] > 0
+
+
+def test_rerunning_a_stopped_run_returns_its_result_without_training(lm_run):
+    config, workdir, result = lm_run
+    again = fit(config, workdir)
+    assert (again.step, again.stopped_early, again.validation) == (
+        result.step, True, result.validation
+    )
+
+
+def test_lm_evaluation_reports_nats_per_token_and_perplexity(lm_run):
+    _, workdir, result = lm_run
+    metrics = evaluate_workdir(workdir, split="validation")
+    assert metrics["checkpoint_step"] in (10, 20)  # equal losses: either is the best
+    assert metrics["loss"] == pytest.approx(result.validation["loss"], rel=1e-6)
+    assert metrics["num_tokens"] == result.validation["num_tokens"]
+    assert metrics["perplexity"] == pytest.approx(math.exp(metrics["loss"]))
+    assert (workdir / "report" / "curves.png").is_file()

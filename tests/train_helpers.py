@@ -1,0 +1,85 @@
+"""Helpers shared by the training/evaluate/predict tests: CLI subprocesses and one trained run.
+
+Not a test module. The smoke run below is trained once per session and reused read-only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SMOKE = ["--config", "configs/bbc_news.py:smoke", "--config.train.checkpoint_every_steps=5"]
+
+_trained: dict[str, Path] = {}
+
+
+def cli_env(**extra: str) -> dict[str, str]:
+    """The environment of a CLI subprocess: repo on PYTHONPATH, CPU JAX, quiet TensorFlow."""
+    env = dict(os.environ)
+    env.update(PYTHONPATH=str(REPO_ROOT), JAX_PLATFORMS="cpu", TF_CPP_MIN_LOG_LEVEL="3")
+    env.update(extra)
+    return env
+
+
+def run_module(module: str, *args: str, timeout: float = 240, **env: str):
+    """Runs ``python -m module args`` from the repo root; returns the CompletedProcess."""
+    return subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=REPO_ROOT,
+        env=cli_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def start_module(module: str, *args: str, log: Path, **env: str) -> subprocess.Popen:
+    """Starts ``python -m module args`` in the background, stdout and stderr into ``log``."""
+    with log.open("w") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", module, *args],
+            cwd=REPO_ROOT,
+            env=cli_env(**env),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
+
+def wait_for(path: Path, process: subprocess.Popen, log: Path, timeout: float = 240) -> None:
+    """Polls until ``path`` exists; fails if ``process`` ends first or time runs out."""
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert process.poll() is None, f"exited {process.returncode}: {log.read_text()[-3000:]}"
+        assert time.monotonic() < deadline, f"{path} never appeared"
+        time.sleep(0.02)
+
+
+def comparable_rows(workdir: Path) -> list[dict]:
+    """metrics.jsonl without wall-clock fields (tokens/s differs run to run)."""
+    rows = [json.loads(line) for line in (workdir / "metrics.jsonl").read_text().splitlines()]
+    return [{k: v for k, v in row.items() if k != "tokens_per_sec"} for row in rows]
+
+
+def trained_workdir(root: Path) -> Path:
+    """The BBC smoke run (2 epochs, checkpoints every 5 steps), trained once per session."""
+    if "smoke" not in _trained:
+        workdir = root / "bbc_smoke"
+        result = run_module("rnnjax.train", *SMOKE, "--workdir", str(workdir))
+        assert result.returncode == 0, result.stderr[-3000:]
+        _trained["smoke"] = workdir
+    return _trained["smoke"]
+
+
+def error_line(result: subprocess.CompletedProcess) -> str:
+    """Asserts a CLI failed with exit 2 and one ``error:`` line, no traceback; returns it."""
+    assert result.returncode == 2, (result.returncode, result.stderr[-2000:])
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
+    lines = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(lines) == 1, result.stderr[-2000:]
+    return lines[0]
