@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging as std_logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -26,6 +27,8 @@ def fail(message: str) -> None:
 def run_cli(main: Callable[[Sequence[str]], None]) -> None:
     """Runs ``main`` under ``absl.app.run``; user errors become one ``error:`` line and exit 2.
 
+    Output into a closed pipe (``| head``) ends quietly with status 1 instead of a traceback.
+
     Flag and config-flag problems (unknown ``--config.*`` key, wrong type, missing config file or
     variant) are reported the same way, naming the key or file and the valid choices.
     """
@@ -37,8 +40,14 @@ def run_cli(main: Callable[[Sequence[str]], None]) -> None:
             logging.get_absl_logger().setLevel(std_logging.ERROR)
         try:
             main(argv)
+            sys.stdout.flush()
         except UserError as error:
             fail(str(error))
+        except BrokenPipeError:
+            # The reader went away (``| head``): stop quietly. stdout goes to /dev/null so the
+            # interpreter's final flush cannot fail again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
 
     app.run(guarded, flags_parser=_parse_flags)
 
@@ -49,8 +58,9 @@ def _parse_flags(argv: list[str]) -> list[str]:
     except Exception as error:  # every parse failure becomes one line
         fail(_describe_flag_error(error, argv))
     for name in _config_flag_names():
-        # A config file that failed to load leaves a placeholder that raises on first use.
-        if not isinstance(FLAGS[name].value, ml_collections.ConfigDict):
+        # A config file that failed to load leaves a placeholder that raises on first use; an
+        # absent --config is left for the command to report.
+        if FLAGS[name].present and not isinstance(FLAGS[name].value, ml_collections.ConfigDict):
             fail(_describe_flag_error(None, argv))
     return remaining
 

@@ -251,6 +251,23 @@ def test_csv_missing_column_names_column_and_columns_found(tmp_path):
         load_corpus(_cfg(tmp_path, corpus="csv", path="d.csv", text_column="body"))
 
 
+def test_csv_written_with_a_byte_order_mark_finds_its_first_column(tmp_path):
+    rows = "".join(f"t{i},{'ab'[i % 2]}\n" for i in range(20))
+    (tmp_path / "d.csv").write_text("text,label\n" + rows, encoding="utf-8-sig")  # as Excel saves
+    corpus = load_corpus(_cfg(tmp_path, corpus="csv", path="d.csv"))
+    assert _total_counts(corpus) == {"a": 10, "b": 10}
+    assert corpus.decode_replacements == 0
+
+
+def test_table_without_examples_is_named(tmp_path):
+    (tmp_path / "d.csv").write_text("text,label\n")
+    with pytest.raises(DataError, match=r"d.csv: no examples, only a header row \(text, label\)"):
+        load_corpus(_cfg(tmp_path, corpus="csv", path="d.csv"))
+    (tmp_path / "d.jsonl").write_text("\n\n")
+    with pytest.raises(DataError, match=r"d.jsonl: no examples"):
+        load_corpus(_cfg(tmp_path, corpus="jsonl", path="d.jsonl"))
+
+
 def test_separate_test_file_with_unseen_label_is_named(tmp_path):
     _write_table(
         tmp_path / "train.csv", ["text", "label"], [[f"t{i}", "ab"[i % 2]] for i in range(20)]

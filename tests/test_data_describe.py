@@ -147,6 +147,22 @@ def test_cli_reports_replaced_bytes_and_keeps_empty_texts(tables):
     assert sum(s["num_examples"] for s in stats["splits"].values()) == 23
 
 
+def test_cli_output_into_a_closed_pipe_is_no_traceback():
+    """``describe ... | head -1``: the reader goes first; the command stops quietly."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rnnjax.data", "describe", "--config", "configs/bbc_news.py:smoke"],
+        cwd=REPO_ROOT,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    process.stdout.close()  # before the command writes anything
+    stderr = process.stderr.read()
+    assert process.wait(timeout=120) == 1
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr
+
+
 def test_language_model_statistics(data_dir):
     from rnnjax.configs import language_model_config
 
@@ -157,3 +173,16 @@ def test_language_model_statistics(data_dir):
     assert sum(s["num_tokens"] for s in stats["splits"].values()) == 1115394
     assert stats["splits"]["train"]["oov_rate"] == 0.0
     assert "tokens" in format_description(stats)
+
+
+def test_cli_without_config_says_it_is_required():
+    result = subprocess.run(
+        [sys.executable, "-m", "rnnjax.data", "describe"],
+        cwd=REPO_ROOT,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: --config is required, e.g. --config configs/bbc_news.py"

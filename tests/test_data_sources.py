@@ -83,3 +83,9 @@ def test_decode_replaces_invalid_bytes_and_counts_them(caplog):
     assert text == "caf\ufffd \ufffd ok \ufffd"
     assert replaced == 2
     assert "my.csv: 2 invalid UTF-8" in caplog.text
+
+
+def test_decode_drops_a_leading_byte_order_mark():
+    assert decode("\ufefftext,label\n".encode(), "f") == ("text,label\n", 0)
+    assert decode(b"\xef\xbb\xbfcaf\xe9", "f") == ("caf\ufffd", 1)
+    assert decode("a\ufeffb".encode(), "f") == ("a\ufeffb", 0)  # only a leading one is a BOM

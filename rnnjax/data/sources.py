@@ -21,6 +21,7 @@ from rnnjax.errors import MissingDataError
 DOWNLOAD_TIMEOUT_S = 10.0
 _REPLACEMENT = "\ufffd"
 _REPLACEMENT_UTF8 = _REPLACEMENT.encode("utf-8")
+_BOM_UTF8 = "\ufeff".encode()
 
 
 def data_dir(data_cfg: ml_collections.ConfigDict) -> Path:
@@ -104,9 +105,13 @@ def read_bytes(path: Path) -> bytes:
 def decode(data: bytes, source: str) -> tuple[str, int]:
     """Decodes UTF-8 ``data``, replacing invalid bytes with U+FFFD rather than dropping text.
 
+    A leading byte-order mark (as Excel and Notepad write) is dropped, so a CSV header's first
+    column keeps its plain name.
+
     Returns the text and the number of replacement characters inserted; a warning names
     ``source`` when there are any.
     """
+    data = data.removeprefix(_BOM_UTF8)
     try:
         return data.decode("utf-8"), 0
     except UnicodeDecodeError:

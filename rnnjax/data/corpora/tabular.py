@@ -32,7 +32,8 @@ def read_csv_columns(
     Returns (texts, label names, replaced invalid UTF-8 sequences).
 
     Raises:
-      DataError: a column is missing (naming it and the columns found) or a row is short.
+      DataError: a column is missing (naming it and the columns found), a row is short or
+        there is no row at all.
     """
     text, replaced = decode(read_bytes(path), str(path))
     reader = csv.DictReader(io.StringIO(text, newline=""))
@@ -52,6 +53,8 @@ def read_csv_columns(
             raise DataError(f"{path}: line {reader.line_num} has fewer fields than the header")
         texts.append("\n".join(values[:-1]))
         labels.append(values[-1])
+    if not texts:
+        raise DataError(f"{path}: no examples, only a header row ({', '.join(found)})")
     return texts, labels, replaced
 
 
@@ -63,7 +66,8 @@ def read_jsonl_fields(
     Returns (texts, label names, replaced invalid UTF-8 sequences).
 
     Raises:
-      DataError: a line is not a JSON object or lacks a field (naming it and the keys found).
+      DataError: a line is not a JSON object or lacks a field (naming it and the keys found),
+        or there is no object at all.
     """
     text, replaced = decode(read_bytes(path), str(path))
     texts, labels = [], []
@@ -84,6 +88,8 @@ def read_jsonl_fields(
                 )
         texts.append("\n".join(str(record[f] or "") for f in text_fields))
         labels.append(str(record[label_field]))
+    if not texts:
+        raise DataError(f"{path}: no examples (no JSON object on any line)")
     return texts, labels, replaced
 
 
