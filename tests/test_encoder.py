@@ -243,3 +243,61 @@ def test_bad_input_names_the_argument(kwargs, x, lengths, message):
         encoder.init(jax.random.key(0), x, lengths)
     if kwargs:
         assert isinstance(error.value, ConfigError)
+
+
+def scans(jaxpr) -> list[tuple[int, int]]:
+    """(length, unroll) of every scan in ``jaxpr``, outer before nested."""
+    found = []
+
+    def walk(j):
+        for eqn in j.eqns:
+            if eqn.primitive.name == "scan":
+                found.append((eqn.params["length"], eqn.params["unroll"]))
+            for value in eqn.params.values():
+                for sub in value if isinstance(value, (list, tuple)) else [value]:
+                    if hasattr(sub, "eqns"):
+                        walk(sub)
+                    elif hasattr(getattr(sub, "jaxpr", None), "eqns"):
+                        walk(sub.jaxpr)
+
+    walk(jaxpr.jaxpr)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "want"),
+    [
+        ({"unroll": 3}, [(T, 3)]),
+        ({"num_layers": 2}, [(T, 1), (T, 1)]),
+        ({"projection": "sequence", "unroll": 2}, [(T, 2)]),
+        ({"projection": "chunk", "chunk_size": 4, "unroll": 2}, [(2, 1), (4, 2)]),
+    ],
+)
+def test_both_directions_share_one_scan_and_unroll_is_passed_through(kwargs, want):
+    encoder = RecurrentEncoder(cell="lstm", hidden_size=H, bidirectional=True, **kwargs)
+    variables = noisy_init(encoder)
+    jaxpr = jax.make_jaxpr(lambda v: encoder.apply(v, X, LENGTHS))(variables)
+    # one sequential scan over time per layer serves forward and backward (chunk: blocks of
+    # 4 steps outside, the steps of a block inside, unrolled)
+    assert scans(jaxpr) == want
+
+
+def test_public_defaults_and_output_shapes_are_those_of_the_issue():
+    encoder = RecurrentEncoder()
+    defaults = {
+        "cell": "lstm",
+        "hidden_size": 128,
+        "num_layers": 1,
+        "bidirectional": False,
+        "dropout": 0.0,
+        "unroll": 1,
+        "dtype": jnp.float32,
+    }
+    assert {name: getattr(encoder, name) for name in defaults} == defaults
+    for bidirectional, width in [(False, 128), (True, 256)]:
+        enc = encoder.clone(bidirectional=bidirectional, num_layers=2)
+        variables = jax.eval_shape(enc.init, jax.random.key(0), X, LENGTHS)
+        outputs, state = jax.eval_shape(lambda v, e=enc: e.apply(v, X, LENGTHS), variables)
+        assert outputs.shape == (B, T, width) and outputs.dtype == jnp.float32
+        assert len(state) == 2 and all(len(layer) == 1 + bidirectional for layer in state)
+        assert {leaf.shape for leaf in jax.tree.leaves(state)} == {(B, 128)}

@@ -125,3 +125,88 @@ def test_reference_004_parameter_counts_equal_keras(cell):
     p = params["params"]
     ours = [count(p[name]) for name in ("embed", "encoder", "dense_0", "logits")]
     assert ours == keras_counts == [2_560_000, 35_800 if cell == "lstm" else 26_850, 2_550, 1_020]
+
+
+# Reference architectures as Keras models with the same weights ported in. Keras masks the pad
+# id (mask_zero=True) so that both sides read real tokens only; reference 004's max pooling is
+# compared on unpadded rows, unmasked (Keras' GlobalMaxPool1D ignores masks; the exact-length max
+# pooling is checked against numpy in tests/test_heads.py).
+V, C = 30, 3
+PADDED = [[5, 9, 2, 7, 3, 8, 4], [6, 1, 9, 11, 0, 0, 0], [17, 0, 0, 0, 0, 0, 0]]
+FULL = [[5, 9, 2, 7, 3, 8, 4], [6, 1, 9, 11, 12, 2, 29], [17, 13, 1, 1, 22, 3, 5]]
+
+
+def reference_models(reference: str, cell: str, reset_after: bool):
+    """(our TextClassifier, the Keras layers of the same reference architecture)."""
+    from rnnjax.models import TextClassifier
+
+    rnn = keras.layers.LSTM if cell == "lstm" else keras.layers.GRU
+    extra = {} if cell == "lstm" else {"reset_after": reset_after}
+    embed = keras.layers.Embedding(V, E, mask_zero=reference != "004")
+    encoder = RecurrentEncoder(
+        cell=cell, hidden_size=H, bidirectional=reference == "003", reset_after=reset_after
+    )
+    if reference == "001":  # Embedding -> LSTM -> Dropout 0.5 -> Dense 32 relu -> softmax
+        ours = TextClassifier(V, C, encoder, E, "last", (32,), head_dropout=0.5, dense_dropout=0.0)
+        layers = [embed, rnn(H), keras.layers.Dropout(0.5), keras.layers.Dense(32, "relu")]
+    elif reference == "003":  # Embedding -> BiRNN -> scaled dot-product attention -> avg pool
+        ours = TextClassifier(V, C, encoder, E, "attention", (), head_dropout=0.0)
+        layers = [embed, keras.layers.Bidirectional(rnn(H, return_sequences=True, **extra))]
+    else:  # 004: Embedding -> RNN sequences -> max pool -> Dropout -> Dense relu -> Dropout
+        ours = TextClassifier(V, C, encoder, E, "max", (5,), head_dropout=0.5, dense_dropout=0.5)
+        layers = [
+            embed,
+            rnn(H, return_sequences=True, **extra),
+            keras.layers.GlobalMaxPool1D(),
+            keras.layers.Dropout(0.5),
+            keras.layers.Dense(5, activation="relu"),
+            keras.layers.Dropout(0.5),
+        ]
+    return ours, layers
+
+
+@pytest.mark.parametrize(
+    ("reference", "cell", "reset_after"),
+    [
+        ("001", "lstm", True),
+        ("003", "lstm", True),
+        ("003", "gru", True),
+        ("004", "lstm", True),
+        ("004", "gru", False),
+    ],
+    ids=["001_lstm", "003_bilstm", "003_bigru", "004_lstm", "004_gru_reset_before"],
+)
+def test_classifier_expresses_reference_architectures_like_keras(reference, cell, reset_after):
+    ours, layers = reference_models(reference, cell, reset_after)
+    tokens = np.array(FULL if reference == "004" else PADDED, np.int32)
+    lengths = (tokens > 0).sum(1).astype(np.int32)
+    shapes = jax.eval_shape(ours.init, jax.random.key(0), tokens, lengths)["params"]
+    p = jax.tree.map(lambda s: (0.5 * RNG.normal(size=s.shape)).astype(np.float32), shapes)
+    if "pooling" in p:
+        p["pooling"]["attention"]["scale"] = np.float32(0.8)
+
+    inputs = keras.Input((T,), dtype="int32")
+    y = inputs
+    for layer in layers:
+        y = layer(y)
+    if reference == "003":
+        y = keras.layers.Attention(use_scale=True)([y, y])
+        y = keras.layers.GlobalAveragePooling1D()(y)
+    y = keras.layers.Dense(C, activation="softmax")(y)
+    keras_model = keras.Model(inputs, y)
+    weighted = [layer for layer in keras_model.layers if layer.weights]
+    recurrent = keras_weights(cell, reset_after, p["encoder"]["layer_0"], 0)
+    if reference == "003":
+        recurrent += keras_weights(cell, reset_after, p["encoder"]["layer_0"], 1)
+    ported = [[p["embed"]["embedding"]], recurrent]
+    ported += [[p["dense_0"]["kernel"], p["dense_0"]["bias"]]] if "dense_0" in p else []
+    ported += [[p["pooling"]["attention"]["scale"]]] if reference == "003" else []
+    ported += [[p["logits"]["kernel"], p["logits"]["bias"]]]
+    assert len(weighted) == len(ported)
+    for layer, weights in zip(weighted, ported, strict=True):
+        layer.set_weights(weights)  # also checks that every shape equals Keras' own
+    want = np.asarray(keras_model(tokens, training=False))
+
+    logits = ours.apply({"params": p}, tokens, lengths)
+    assert np.ptp(want, axis=-1).min() > 0.05  # distinct classes: a wiring error would show
+    np.testing.assert_allclose(jax.nn.softmax(logits), want, atol=1e-5)
