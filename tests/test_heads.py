@@ -55,12 +55,12 @@ def test_attention_pooling_matches_numpy_per_row(use_scale):
     pooling = Pooling("attention", attention_use_scale=use_scale)
     variables = pooling.init(jax.random.key(0), OUTPUTS, LENGTHS, None)
     if use_scale:
-        assert variables["params"]["attention"]["scale"] == 1.0
+        np.testing.assert_allclose(variables["params"]["attention"]["scale"], F**-0.5)
         variables = {"params": {"attention": {"scale": jnp.array(0.6)}}}
     else:
         assert not variables
     got = pooling.apply(variables, OUTPUTS, LENGTHS, None)
-    want = numpy_attention_pool(np.asarray(OUTPUTS), LENGTHS, 0.6 if use_scale else 1.0)
+    want = numpy_attention_pool(np.asarray(OUTPUTS), LENGTHS, 0.6 if use_scale else F**-0.5)
     np.testing.assert_allclose(got, want, atol=1e-5)
     grad = jax.grad(lambda o: pooling.apply(variables, o, LENGTHS, None).sum())(OUTPUTS)
     assert np.isfinite(grad).all() and not np.any(grad[2])

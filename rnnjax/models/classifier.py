@@ -40,7 +40,7 @@ class TextClassifier(nn.Module):
         dense_sizes: widths of the relu layers between pooling and logits.
         head_dropout: dropout rate after pooling.
         dense_dropout: dropout rate after each dense relu layer (reference 004: 0.5, 001: 0).
-        attention_use_scale: learned score scale of the attention pooling (Keras use_scale).
+        attention_use_scale: learn the attention score scale (init 1/sqrt(F)); else fixed.
     """
 
     vocab_size: int

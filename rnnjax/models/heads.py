@@ -36,11 +36,12 @@ class DotProductAttention(nn.Module):
     """Self-attention over encoder outputs with a key padding mask (Keras ``Attention`` style).
 
     scores = scale * (outputs @ outputs^T), padded keys excluded, softmax over keys (float32),
-    context = weights @ outputs, zeroed at padded queries.
+    context = weights @ outputs, zeroed at padded queries. ``scale`` is 1/sqrt(F), the scaled
+    dot product of Vaswani et al. (2017), so the softmax does not saturate as F grows.
 
     Attributes:
-        use_scale: multiply scores by a learned scalar ``scale`` (init 1.0), as Keras'
-            ``Attention(use_scale=True)``; False uses the raw dot product.
+        use_scale: learn ``scale`` (a scalar initialised to 1/sqrt(F)), as Keras'
+            ``Attention(use_scale=True)`` learns its scale; False keeps it fixed at 1/sqrt(F).
     """
 
     use_scale: bool = True
@@ -50,8 +51,10 @@ class DotProductAttention(nn.Module):
         """float[B, T, F], int[B] -> context float[B, T, F]."""
         mask = time_mask(lengths, outputs.shape[1])
         scores = jnp.einsum("bqf,bkf->bqk", outputs, outputs).astype(jnp.float32)
+        scale = outputs.shape[-1] ** -0.5
         if self.use_scale:
-            scores = scores * self.param("scale", nn.initializers.ones, ())
+            scale = self.param("scale", nn.initializers.constant(scale), ())
+        scores = scores * scale
         scores = jnp.where(mask[:, None, :], scores, jnp.finfo(jnp.float32).min)
         weights = nn.softmax(scores, axis=-1).astype(outputs.dtype)
         context = jnp.einsum("bqk,bkf->bqf", weights, outputs)
