@@ -148,9 +148,9 @@ def test_filters_switched_off_leave_logits_unchanged():
     assert np.isfinite(np.asarray(TOP_K(LOGITS, 100))).all()
 
 
-@pytest.mark.parametrize("vocab_size", [50, 2000])  # both search widths (see _keep_largest)
+@pytest.mark.parametrize("vocab_size", [50, 600, 2000])  # pairwise, 4-bit and 1-bit (_keep_largest)
 def test_threshold_search_is_exact_on_mixed_sign_logits_with_banned_ids(vocab_size):
-    """top-k/top-p thresholds are found by a digit search over float keys: check against sorting."""
+    """top-k/top-p kept sets (pairwise pass or digit search over float keys) against sorting."""
     rng = np.random.default_rng(0)
     logits = (rng.normal(size=(16, vocab_size)) * 10).astype(np.float32)
     logits[:, :3] = -np.inf  # banned ids
@@ -164,6 +164,14 @@ def test_threshold_search_is_exact_on_mixed_sign_logits_with_banned_ids(vocab_si
         expected = [reference_probs(row, 1.0, 0, p) > 0 for row in logits]
         np.testing.assert_array_equal(kept[1:], np.array(expected)[1:])
         assert kept[0, 10:14].all() and kept[0].sum() == 4  # the tied top four hold all mass
+
+
+def test_draw_inverts_the_cdf_and_never_passes_the_last_token_with_mass():
+    logits = np.array([[np.log(0.25), -np.inf, np.log(0.75), -np.inf, -np.inf]], np.float32)
+    below_one = np.nextafter(np.float32(1), np.float32(0))
+    for uniform, token in [(0.0, 0), (0.2499, 0), (0.2501, 2), (below_one, 2)]:
+        drawn = sampling.draw_from_logits(jnp.array([uniform], jnp.float32), logits)
+        assert int(drawn[0]) == token, uniform
 
 
 def test_top_p_keeps_the_smallest_set_reaching_p():
