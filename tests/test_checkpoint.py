@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import os
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -103,3 +106,25 @@ def test_empty_directory_restores_nothing(tmp_path, target):
     manager = checkpointing.checkpoint_manager(tmp_path / "ckpt")
     assert checkpointing.restore_latest_good(manager, target) is None
     manager.close()
+
+
+class _Leftover:
+    """Like an abandoned read coroutine: in a reference cycle, prints when finalized."""
+
+    def __init__(self):
+        self.cycle = self
+
+    def __del__(self):
+        os.write(2, b"Exception ignored in: <coroutine object read>\n")
+
+
+def _failing_read():
+    leftover = _Leftover()  # reachable from the error's traceback, like orbax's pending reads
+    raise OSError(f"unreadable {leftover is not None}")
+
+
+def test_a_failed_read_leaves_nothing_to_print_later(capfd):
+    with pytest.raises(checkpointing.UnreadableCheckpointError, match="OSError: unreadable"):
+        checkpointing._restore_quietly(_failing_read, settle_seconds=0.0)
+    gc.collect()  # as at exit: whatever is left now would print
+    assert "Exception ignored" not in capfd.readouterr().err

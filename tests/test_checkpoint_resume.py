@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import signal
 
+import jax
+import numpy as np
 import pytest
 from train_helpers import (
     REPO_ROOT,
@@ -17,7 +19,7 @@ from train_helpers import (
 )
 
 from rnnjax.cli import load_config
-from rnnjax.training import TrainingDivergedError, fit
+from rnnjax.training import TrainingDivergedError, fit, restore
 
 pytestmark = pytest.mark.slow  # subprocess end-to-end runs
 
@@ -57,11 +59,33 @@ def test_sigterm_saves_and_exits_cleanly(tmp_path):
     assert max(steps) == stopped_at
 
 
-def test_nan_loss_stops_with_a_clear_error_and_keeps_the_last_good_checkpoint(tmp_path):
+@pytest.mark.parametrize(
+    ("eval_every_steps", "expected"),
+    [
+        (0, r"the training loss became (nan|inf) at step 3; checkpoint step 2, whose state gave"),
+        (2, r"the validation loss became (nan|inf) at step 2; the last good checkpoint"),
+    ],
+)
+def test_nan_loss_stops_with_a_clear_error_and_keeps_the_last_good_checkpoint(
+    tmp_path, eval_every_steps, expected
+):
     config = load_config(f"{REPO_ROOT}/configs/bbc_news.py:smoke")
-    config.train.update(learning_rate=1e30, checkpoint_every_steps=1)
-    with pytest.raises(TrainingDivergedError, match="the training loss became nan") as error:
+    # Learning rate 0 at step 1, then 1e24: the state after step 2 has blown-up weights, so
+    # the loss of step 3 (or the validation at step 2) is not finite.
+    config.train.update(
+        learning_rate=1e30, schedule="warmup_cosine", warmup_steps=10**6,
+        checkpoint_every_steps=1, eval_every_steps=eval_every_steps,
+    )
+    with pytest.raises(TrainingDivergedError, match=expected) as error:
         fit(config, tmp_path)
     kept = int(re.search(r"last good checkpoint \(step (\d+)\) is kept", str(error.value))[1])
-    assert (tmp_path / "checkpoints" / str(kept)).is_dir()
-    assert "train.learning_rate" in str(error.value)
+    assert kept == 1
+    assert sorted(p.name for p in (tmp_path / "checkpoints").iterdir()) == ["1"]
+    assert "train.learning_rate" in str(error.value) and "new --workdir" in str(error.value)
+    restored = restore(tmp_path, "latest")  # what evaluate and predict now find: finite
+    assert restored.step == 1
+    assert all(np.isfinite(x).all() for x in jax.tree.leaves(restored.params))
+    if eval_every_steps == 0:
+        assert (tmp_path / "checkpoints_broken" / "2").is_dir()
+    rows = (tmp_path / "metrics.jsonl").read_text() if (tmp_path / "metrics.jsonl").exists() else ""
+    assert "NaN" not in rows and "Infinity" not in rows

@@ -42,3 +42,10 @@ def test_text_output_shows_label_and_top_probabilities(workdir):
 def test_missing_input_file_is_named(workdir):
     line = error_line(run_module("rnnjax.predict", "--workdir", str(workdir), "--input", "nope"))
     assert "--input file nope does not exist" in line
+
+
+def test_workdir_without_checkpoint_says_how_to_train(tmp_path, workdir):
+    for name in ("config.json", "vocab.json", "labels.json"):
+        (tmp_path / name).write_bytes((workdir / name).read_bytes())
+    line = error_line(run_module("rnnjax.predict", "--workdir", str(tmp_path), TEXTS[0]))
+    assert "no checkpoint in" in line and "python -m rnnjax.train" in line

@@ -53,3 +53,10 @@ def test_lm_evaluation_reports_nats_per_token_and_perplexity(lm_run):
     assert metrics["num_tokens"] == result.validation["num_tokens"]
     assert metrics["perplexity"] == pytest.approx(math.exp(metrics["loss"]))
     assert (workdir / "report" / "curves.png").is_file()
+
+
+def test_early_stop_at_an_epoch_end_counts_that_epoch(tmp_path, data_dir):
+    config = load_config(f"{REPO_ROOT}/configs/bbc_news.py:smoke")  # 12 steps per epoch
+    config.train.update(epochs=4, eval_every_steps=4, patience=2, learning_rate=0.0)
+    result = fit(config, tmp_path)
+    assert result.stopped_early and (result.step, result.epoch) == (12, 1)

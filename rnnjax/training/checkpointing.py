@@ -7,13 +7,13 @@ one stood. Steps saved with ``metrics={"val_loss": ...}`` compete for "best".
 
 from __future__ import annotations
 
-import contextlib
+import gc
 import logging
 import os
 import shutil
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -103,40 +103,53 @@ def abstract_state(init: Callable[[], TrainState], mesh: Mesh) -> TrainState:
     )
 
 
-@contextlib.contextmanager
-def _quiet_failed_reads(settle_seconds: float = 0.5) -> Iterator[None]:
-    """Mutes stderr (fd 2) around a restore, and a moment longer if it fails.
+class UnreadableCheckpointError(Exception):
+    """A checkpoint step failed to restore; the message describes the underlying error."""
+
+
+def _restore_quietly(read: Callable[[], Any], settle_seconds: float = 0.5) -> Any:
+    """Returns ``read()`` with stderr (fd 2) muted, and muted a moment longer if it fails.
 
     When one array of a broken checkpoint fails, TensorStore still completes the other reads,
-    whose callbacks then print ``RuntimeError: Event loop is closed`` tracebacks from C++
-    threads: noise after the failure is already handled (and no Python hook catches it).
+    whose callbacks then print ``RuntimeError: Event loop is closed`` from C++ threads, and the
+    abandoned read coroutines, once garbage, print ``Exception ignored in: <coroutine ...>``
+    tracebacks whenever they are finalized (at exit, say): noise after a failure that is
+    already handled. So the failure is kept as text only (its traceback would keep those
+    coroutines alive), and they are collected before stderr comes back.
+
+    Raises:
+      UnreadableCheckpointError: ``read`` raised; the message describes its error.
     """
     sys.stderr.flush()
     saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     try:
-        yield
-    except Exception:
+        try:
+            return read()
+        except Exception as error:
+            failure = describe(error)
         time.sleep(settle_seconds)
-        raise
+        gc.collect()
     finally:
         sys.stderr.flush()
         os.dup2(saved, 2)
         os.close(saved)
         os.close(devnull)
+    raise UnreadableCheckpointError(failure)
 
 
 def restore_step(
     manager: ocp.CheckpointManager, step: int, target: TrainState
 ) -> tuple[TrainState, dict[str, Any]]:
-    """Restores step ``step`` into the structure of the abstract ``target``."""
-    with _quiet_failed_reads():
-        restored = manager.restore(
-            step,
-            args=ocp.args.Composite(
-                **{STATE: ocp.args.StandardRestore(_arrays(target)), META: ocp.args.JsonRestore()}
-            ),
-        )
+    """Restores step ``step`` into the structure of the abstract ``target``.
+
+    Raises:
+      UnreadableCheckpointError: the step is truncated or corrupt.
+    """
+    args = ocp.args.Composite(
+        **{STATE: ocp.args.StandardRestore(_arrays(target)), META: ocp.args.JsonRestore()}
+    )
+    restored = _restore_quietly(lambda: manager.restore(step, args=args))
     return target.replace(**restored[STATE]), dict(restored[META])
 
 
@@ -158,7 +171,7 @@ def restore_latest_good(
             broken.append(step)
             continue
         if broken and quarantine is not None:
-            _quarantine(manager, broken, quarantine)
+            move_aside(manager, broken, quarantine)
         return restored
     if broken:
         raise CheckpointError(
@@ -170,12 +183,15 @@ def restore_latest_good(
 
 def describe(error: Exception) -> str:
     """A short description of a restore failure (TensorStore messages run to kilobytes)."""
+    if isinstance(error, UnreadableCheckpointError):
+        return str(error)
     text = str(error).splitlines()[0] if str(error) else ""
     return f"{type(error).__name__}: {text[:160]}"
 
 
-def _quarantine(manager: ocp.CheckpointManager, steps: list[int], quarantine: Path) -> None:
-    """Moves broken step directories out of the manager so training can save those steps anew."""
+def move_aside(manager: ocp.CheckpointManager, steps: list[int], quarantine: Path) -> None:
+    """Moves broken step directories to ``quarantine``, out of the manager, so that restores
+    skip them and training can save those steps anew."""
     if jax.process_index() == 0:
         quarantine.mkdir(parents=True, exist_ok=True)
         for step in steps:

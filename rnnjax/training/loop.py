@@ -36,7 +36,16 @@ from rnnjax.training.tasks import TaskData, load_task_data
 
 
 class TrainingDivergedError(UserError, FloatingPointError):
-    """The training loss became NaN or infinite."""
+    """The training or validation loss became NaN or infinite.
+
+    Attributes:
+      state_step: step of the (savable) state that gave the non-finite loss, None if unknown;
+        for a training loss at step ``s`` the state after step ``s - 1``.
+    """
+
+    def __init__(self, message: str, state_step: int | None = None):
+        super().__init__(message)
+        self.state_step = state_step
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,10 +80,14 @@ class _Window:
 
     def __init__(self):
         self.sums, self.steps, self.start = None, 0, time.perf_counter()
+        self.losses: list[jax.Array] = []  # per step, read only to find a non-finite one
+        self.last_step = 0
 
-    def add(self, sums: dict[str, jax.Array]) -> None:
+    def add(self, sums: dict[str, jax.Array], step: int) -> None:
+        """Adds the metric sums of optimizer step ``step`` (1-based)."""
         self.sums = sums if self.sums is None else jax.tree.map(jnp.add, self.sums, sums)
-        self.steps += 1
+        self.losses.append(sums["loss"])
+        self.steps, self.last_step = self.steps + 1, step
 
     def read(self) -> dict[str, float] | None:
         """Mean loss/accuracy and tokens/s; raises TrainingDivergedError on NaN/inf loss."""
@@ -82,8 +95,16 @@ class _Window:
             return None
         sums = {k: float(v) for k, v in fetch(self.sums).items()}
         if not math.isfinite(sums["loss"]):
+            losses = [float(loss) for loss in fetch(self.losses)]
+            bad = next((i for i, loss in enumerate(losses) if not math.isfinite(loss)), None)
+            if bad is None:  # each step finite, their sum overflowed
+                raise TrainingDivergedError(
+                    f"the training loss sum became {sums['loss']} within the last "
+                    f"{self.steps} steps"
+                )
+            step = self.last_step - self.steps + 1 + bad
             raise TrainingDivergedError(
-                f"the training loss became {sums['loss']} within the last {self.steps} steps"
+                f"the training loss became {losses[bad]} at step {step}", state_step=step - 1
             )
         metrics = summarize(sums)
         metrics["tokens_per_sec"] = sums["tokens"] / max(time.perf_counter() - self.start, 1e-9)
@@ -210,6 +231,11 @@ def fit(config: ml_collections.ConfigDict, workdir: str | Path) -> FitResult:
             eval_step, state.params, data.eval_batches("validation"), mesh, data.kind,
             split="validation",
         )
+        if not math.isfinite(validation["loss"]):  # never save it, nor rank it as "best"
+            raise TrainingDivergedError(
+                f"the validation loss became {validation['loss']} at step {step}",
+                state_step=step,
+            )
         log("validation", validation)
         stopping.update(validation["loss"])
         stopped = stopping.should_stop
@@ -229,7 +255,7 @@ def fit(config: ml_collections.ConfigDict, workdir: str | Path) -> FitResult:
                         continue  # consumed before the checkpoint this run resumed from
                     state, sums = train_step(state, global_batch(batch, mesh))
                     step, position = step + 1, index + 1
-                    window.add(sums)
+                    window.add(sums, step)
                     bar.update(1)
                     if t.log_every_steps and step % t.log_every_steps == 0:
                         metrics = window.read()
@@ -249,7 +275,8 @@ def fit(config: ml_collections.ConfigDict, workdir: str | Path) -> FitResult:
                     if preemption.check(step):
                         checkpoint()
                         manager.wait_until_finished()
-                        return FitResult(step, epoch, validation, stopped, preempted=True)
+                        epochs_done = step // data.steps_per_epoch
+                        return FitResult(step, epochs_done, validation, stopped, preempted=True)
             if stopped:
                 break
             metrics = window.read()
@@ -262,17 +289,27 @@ def fit(config: ml_collections.ConfigDict, workdir: str | Path) -> FitResult:
         manager.wait_until_finished()
     except TrainingDivergedError as error:
         manager.wait_until_finished()
+        moved = ""
+        if error.state_step is not None and error.state_step in manager.all_steps():
+            # That state yields the non-finite loss; resuming from it would repeat it.
+            broken = workdir / files.BROKEN_CHECKPOINT_DIR
+            checkpointing.move_aside(manager, [error.state_step], broken)
+            moved = (
+                f"checkpoint step {error.state_step}, whose state gave that loss, was moved to "
+                f"{broken}; "
+            )
         last = manager.latest_step()
         kept = f"the last good checkpoint (step {last}) is kept" if last is not None else (
-            "no checkpoint was saved yet"
+            "no good checkpoint was saved"
         )
         raise TrainingDivergedError(
-            f"{error} (step {step}); {kept} in {checkpoint_dir}. Lower train.learning_rate "
-            "or set train.grad_clip_norm, then train in a new --workdir or resume this one"
+            f"{error}; {moved}{kept} in {checkpoint_dir}. Train again in a new --workdir with "
+            "a lower train.learning_rate or a train.grad_clip_norm (the same config resumed "
+            "here diverges the same way)"
         ) from None
     finally:
         preemption.restore()
         manager.close()
         if writer is not None:
             writer.close()
-    return FitResult(step, epoch, validation, stopped)
+    return FitResult(step, step // data.steps_per_epoch, validation, stopped)
