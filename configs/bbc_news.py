@@ -24,14 +24,17 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
         config.model.cell = "lstm"
     elif variant == "smoke":
         config.data.max_words = 2000
-        config.data.max_len = 32
+        config.data.max_len = 64
         config.data.max_train_examples = 200
         config.model.embed_dim = 16
         config.model.hidden_size = 16
+        config.model.pooling = "mean"
         config.model.dense_sizes = (16,)
+        config.model.head_dropout = 0.0
+        config.model.dense_dropout = 0.0
         config.train.batch_size = 16
         config.train.eval_batch_size = 32
         config.train.epochs = 2
-        config.train.learning_rate = 1e-2  # few steps: learn fast enough to beat chance
+        config.train.learning_rate = 1e-2  # 24 steps reach ~0.55 test accuracy (chance 0.23)
         config.train.log_every_steps = 5
     return config

@@ -140,8 +140,10 @@ def _override_problem(
             node, walked = node[part], [*walked, part]
         if error is not None and f"--{name}.{key}" in str(error):
             given = arg.split("=", 1)[1] if "=" in arg else ""
+            kind = type(node).__name__
+            article = "an" if kind[0] in "aeiou" else "a"
             return (
-                f"config key {key!r} takes a {type(node).__name__} (default {node!r}), "
+                f"config key {key!r} takes {article} {kind} (default {node!r}), "
                 f"not {given!r}"
             )
     return None

@@ -53,9 +53,9 @@ def test_statistics_match_numpy(data_dir):
         assert list(s["class_counts"].values()) == np.bincount(split.labels, minlength=5).tolist()
         assert s["oov_rate"] == pytest.approx(np.mean(tokens == 1))
         assert s["length_percentiles"]["90"] == pytest.approx(np.percentile(lengths, 90))
-        assert s["truncated_share"] == pytest.approx(np.mean(lengths > 32))
+        assert s["truncated_share"] == pytest.approx(np.mean(lengths > config.data.max_len))
     text = format_description(stats)
-    assert "entertainment" in text and "truncated at 32" in text
+    assert "entertainment" in text and f"truncated at {config.data.max_len}" in text
 
 
 def test_cli_json_counts_the_whole_bbc_corpus():

@@ -44,7 +44,7 @@ def test_rerun_of_a_finished_run_does_nothing_more(workdir):
     ("args", "expected"),
     [
         (["--config.model.celll=gru"], "unknown config key 'model.celll'; valid keys in model: "),
-        (["--config.train.batch_size=abc"], "config key 'train.batch_size' takes a int"),
+        (["--config.train.batch_size=abc"], "config key 'train.batch_size' takes an int"),
     ],
 )
 def test_bad_config_override_names_the_key(tmp_path, args, expected):
