@@ -365,7 +365,8 @@ def generate_ids(
     outside = tokens[(tokens < 0) | (tokens >= vocab_size)]
     if outside.size:
         raise SamplingArgumentError(f"prompt ids must lie in [0, {vocab_size}), got {outside[0]}")
-    carry, logits = encode_prompts(model, params, jnp.asarray(tokens), jnp.asarray(lengths))
+    # numpy values go straight into the compiled calls (no eager device ops per call).
+    carry, logits = encode_prompts(model, params, tokens, lengths)
     banned = np.zeros(vocab_size, bool)
     banned[list(banned_ids)] = True
     drawn = generate(
@@ -375,11 +376,11 @@ def generate_ids(
         logits,
         jax.random.key(seed),
         max_tokens=max_tokens,
-        temperature=jnp.float32(temperature),
-        top_k=jnp.int32(top_k),
-        top_p=jnp.float32(top_p),
-        end_id=jnp.int32(-1 if end_id is None else end_id),
-        banned=jnp.asarray(banned),
+        temperature=np.float32(temperature),
+        top_k=np.int32(top_k),
+        top_p=np.float32(top_p),
+        end_id=np.int32(-1 if end_id is None else end_id),
+        banned=banned,
     )
     return np.asarray(drawn)
 
