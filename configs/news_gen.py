@@ -13,16 +13,14 @@ from __future__ import annotations
 
 import ml_collections
 
-from rnnjax.configs import language_model_config
+from rnnjax.configs import language_model_config, pick_variant
 
 VARIANTS = ("bbc", "headlines", "smoke")
 
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     """Returns the config for variant ``arg`` (one of VARIANTS; default ``bbc``)."""
-    variant = arg or "bbc"
-    if variant not in VARIANTS:
-        raise ValueError(f"unknown variant {variant!r} of configs/news_gen.py; valid: {VARIANTS}")
+    variant = pick_variant(arg, VARIANTS, "configs/news_gen.py")
     config = language_model_config()
     config.variant = variant
     config.data.corpus = "bbc"  # the article texts, joined into one stream

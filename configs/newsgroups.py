@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import ml_collections
 
-from rnnjax.configs import classification_config
+from rnnjax.configs import classification_config, pick_variant
 
 VARIANTS = ("maxpool_lstm", "maxpool_gru", "smoke")
 
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     """Returns the config for variant ``arg`` (one of VARIANTS; default ``maxpool_lstm``)."""
-    variant = arg or "maxpool_lstm"
-    if variant not in VARIANTS:
-        raise ValueError(f"unknown variant {variant!r} of configs/newsgroups.py; valid: {VARIANTS}")
+    variant = pick_variant(arg, VARIANTS, "configs/newsgroups.py")
     config = classification_config()
     config.variant = variant
 

@@ -12,18 +12,14 @@ from __future__ import annotations
 
 import ml_collections
 
-from rnnjax.configs import language_model_config
+from rnnjax.configs import language_model_config, pick_variant
 
 VARIANTS = ("gru", "lstm", "smoke")
 
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     """Returns the config for variant ``arg`` (one of VARIANTS; default ``gru``)."""
-    variant = arg or "gru"
-    if variant not in VARIANTS:
-        raise ValueError(
-            f"unknown variant {variant!r} of configs/shakespeare_char.py; valid: {VARIANTS}"
-        )
+    variant = pick_variant(arg, VARIANTS, "configs/shakespeare_char.py")
     config = language_model_config()
     config.variant = variant
     config.data.corpus = "text"

@@ -10,6 +10,18 @@ from __future__ import annotations
 import ml_collections
 
 
+def pick_variant(arg: str | None, variants: tuple[str, ...], config_file: str) -> str:
+    """``arg``, or the first (default) of ``variants`` when empty; ValueError for any other name.
+
+    ``configs/<family>.py`` calls it first in ``get_config``; the error names the file and the
+    valid variants (the command lines print it as their one-line error).
+    """
+    variant = arg or variants[0]
+    if variant not in variants:
+        raise ValueError(f"unknown variant {variant!r} of {config_file}; valid: {variants}")
+    return variant
+
+
 def data_config() -> ml_collections.ConfigDict:
     """The ``data`` section shared by every classification config."""
     return ml_collections.ConfigDict(
