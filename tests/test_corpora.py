@@ -204,6 +204,20 @@ def test_missing_corpus_names_file_folder_and_source(tmp_path, monkeypatch, corp
     assert "get it from http" in message
 
 
+def test_ag_news_download_tries_tfds_then_the_csvs_and_names_both(tmp_path, monkeypatch):
+    """Neither prepared nor local: tfds' download first, then the CSVs'; both failures named."""
+    from rnnjax.data.corpora import ag_news
+
+    monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "tfds"))
+    monkeypatch.setattr(ag_news, "TFDS_NAME", "no_such_dataset_rnnjax")  # fails offline, fast
+    monkeypatch.setattr(ag_news, "_RAW_URL", (tmp_path / "nowhere").as_uri() + "/")
+    with pytest.raises(MissingDataError) as info:
+        load_corpus(_cfg(tmp_path / "empty", corpus="ag_news_mini", download=True))
+    message = str(info.value)
+    assert "ag_news/test.csv.gz" in message and "nowhere/test.csv" in message
+    assert "tensorflow-datasets no_such_dataset_rnnjax: " in message
+
+
 def test_news_category_json_lines(tmp_path):
     rows = [
         {"headline": f"H{i}", "short_description": f"d{i}", "category": c, "date": "x"}

@@ -2,12 +2,13 @@
 
 import gzip
 import logging
+import time
 from pathlib import Path
 
 import ml_collections
 import pytest
 
-from rnnjax.data.sources import data_dir, decode, locate, read_bytes
+from rnnjax.data.sources import data_dir, decode, locate, prepare_tfds, read_bytes
 from rnnjax.errors import MissingDataError
 
 
@@ -89,3 +90,16 @@ def test_decode_drops_a_leading_byte_order_mark():
     assert decode("\ufefftext,label\n".encode(), "f") == ("text,label\n", 0)
     assert decode(b"\xef\xbb\xbfcaf\xe9", "f") == ("caf\ufffd", 1)
     assert decode("a\ufeffb".encode(), "f") == ("a\ufeffb", 0)  # only a leading one is a BOM
+
+
+def test_prepare_tfds_reports_an_unknown_dataset_in_one_line(tmp_path):
+    reason = prepare_tfds("no_such_dataset_rnnjax", tmp_path, timeout_s=300)
+    assert reason is not None and reason.startswith("tensorflow-datasets no_such_dataset_rnnjax: ")
+    assert "\n" not in reason and "not found" in reason.lower()
+
+
+def test_prepare_tfds_is_killed_at_its_timeout(tmp_path):
+    started = time.perf_counter()
+    reason = prepare_tfds("ag_news_subset", tmp_path, timeout_s=0.5)
+    assert reason == "tensorflow-datasets ag_news_subset: timed out after 0.5 s"
+    assert time.perf_counter() - started < 30

@@ -8,7 +8,10 @@ from __future__ import annotations
 import gzip
 import logging
 import os
+import re
 import shutil
+import subprocess
+import sys
 import tempfile
 import urllib.request
 from collections.abc import Sequence
@@ -19,6 +22,20 @@ import ml_collections
 from rnnjax.errors import MissingDataError
 
 DOWNLOAD_TIMEOUT_S = 10.0
+TFDS_PREPARE_TIMEOUT_S = 900.0  # one whole tensorflow-datasets download and preparation
+# Run in a subprocess: tfds retries an unreachable host for minutes and takes no timeout. Its
+# download hosts are probed first (DOWNLOAD_TIMEOUT_S), so an offline machine fails in seconds.
+_EXCEPTION_LINE = re.compile(r"[A-Za-z_][\w.]*(Error|Exception)\b")
+_TFDS_PREPARE = """
+import socket, sys, urllib.parse
+import tensorflow_datasets as tfds
+builder = tfds.builder(sys.argv[1], data_dir=sys.argv[2])
+for url in builder.url_infos or ():
+    parts = urllib.parse.urlparse(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    socket.create_connection((parts.hostname, port), timeout=float(sys.argv[3])).close()
+builder.download_and_prepare()
+"""
 _REPLACEMENT = "\ufffd"
 _REPLACEMENT_UTF8 = _REPLACEMENT.encode("utf-8")
 _BOM_UTF8 = "\ufeff".encode()
@@ -59,6 +76,26 @@ def download(url: str, destination: Path, *, timeout_s: float = DOWNLOAD_TIMEOUT
         return f"{type(e).__name__}: {e}"
     logging.info("downloaded %s to %s", url, destination)
     return None
+
+
+def prepare_tfds(
+    name: str, tfds_dir: Path, *, timeout_s: float = TFDS_PREPARE_TIMEOUT_S
+) -> str | None:
+    """Downloads and prepares tensorflow-datasets' ``name`` under ``tfds_dir`` in a subprocess
+    that is killed after ``timeout_s``; returns None on success, else the reason in one line."""
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    command = [sys.executable, "-c", _TFDS_PREPARE, name, str(tfds_dir), str(DOWNLOAD_TIMEOUT_S)]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s, env=env)
+    except subprocess.TimeoutExpired:
+        return f"tensorflow-datasets {name}: timed out after {timeout_s:g} s"
+    if done.returncode == 0:
+        logging.info("prepared tensorflow-datasets %s in %s", name, tfds_dir)
+        return None
+    lines = done.stderr.strip().splitlines()
+    errors = [line for line in lines if _EXCEPTION_LINE.match(line)]  # messages run on
+    last = (errors or lines or [f"exit status {done.returncode}"])[-1][:200]
+    return f"tensorflow-datasets {name}: {last}"
 
 
 def locate(

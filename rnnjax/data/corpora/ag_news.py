@@ -11,9 +11,9 @@ from pathlib import Path
 
 import ml_collections
 
-from rnnjax.data.sources import decode, locate, read_bytes
+from rnnjax.data.sources import decode, find_local, locate, prepare_tfds, read_bytes
 from rnnjax.data.splits import Corpus, carve_validation, make_split, split_three_ways
-from rnnjax.errors import DataError
+from rnnjax.errors import DataError, MissingDataError
 
 CLASS_NAMES = ("World", "Sports", "Business", "Sci/Tech")  # classes 1-4 of the original CSV
 SOURCE = "https://github.com/mhjabreel/CharCnn_Keras/tree/master/data/ag_news_csv"
@@ -24,34 +24,52 @@ _LINE_BREAK = re.compile(r"\\+")  # the CSVs mark line breaks with a backslash (
 
 def load_ag_news(data_cfg: ml_collections.ConfigDict) -> Corpus:
     """Official train and test splits, validation carved from train (seeded, stratified)."""
-    splits = _read_tfds(("train", "test"))
-    replaced = 0
-    if splits is None:
-        splits = {}
-        for name in ("train", "test"):
-            splits[name], bad = _read_csv(_locate_csv(data_cfg, name))
-            replaced += bad
+    splits, replaced = _read_splits(data_cfg, ("train", "test"))
     train, validation = carve_validation(splits["train"], CLASS_NAMES, data_cfg)
     return Corpus(train, validation, splits["test"], list(CLASS_NAMES), replaced)
 
 
 def load_ag_news_mini(data_cfg: ml_collections.ConfigDict) -> Corpus:
     """The 7,600 official test articles alone, split 80/10/10 (seeded, stratified)."""
-    splits = _read_tfds(("test",))
-    replaced = 0
-    if splits is None:
-        test, replaced = _read_csv(_locate_csv(data_cfg, "test"))
-    else:
-        test = splits["test"]
-    train, validation, test = split_three_ways(test, CLASS_NAMES, data_cfg)
+    splits, replaced = _read_splits(data_cfg, ("test",))
+    train, validation, test = split_three_ways(splits["test"], CLASS_NAMES, data_cfg)
     return Corpus(train, validation, test, list(CLASS_NAMES), replaced)
+
+
+def _read_splits(data_cfg: ml_collections.ConfigDict, names: tuple[str, ...]):
+    """The ``names`` splits and the count of replaced bytes. Local data first (tensorflow-datasets
+    ``ag_news_subset`` prepared under $TFDS_DATA_DIR, then the CSVs in the data dir); only when
+    neither is there, tfds' download, then the CSVs' download (see ``_locate_csv``)."""
+    splits = _read_tfds(names)
+    if splits is not None:
+        return splits, 0
+    tfds_failure = ""
+    csv_present = all(find_local(data_cfg, _csv_names(name)) for name in names)
+    if not csv_present and data_cfg.get("download", True):
+        reason = prepare_tfds(TFDS_NAME, _tfds_dir())
+        splits = _read_tfds(names) if reason is None else None
+        if splits is not None:
+            return splits, 0
+        tfds_failure = f"; the tfds download failed too ({reason or 'it prepared nothing'})"
+    replaced, splits = 0, {}
+    for name in names:
+        try:
+            splits[name], bad = _read_csv(_locate_csv(data_cfg, name))
+        except MissingDataError as error:
+            raise MissingDataError(f"{error}{tfds_failure}") from None
+        replaced += bad
+    return splits, replaced
+
+
+def _csv_names(split: str) -> list[str]:
+    return [f"ag_news/{split}.csv.gz", f"ag_news/{split}.csv"]
 
 
 def _locate_csv(data_cfg: ml_collections.ConfigDict, split: str) -> Path:
     """``ag_news/<split>.csv[.gz]`` in the data dir, else downloaded from the original repo."""
     return locate(
         data_cfg,
-        [f"ag_news/{split}.csv.gz", f"ag_news/{split}.csv"],
+        _csv_names(split),
         corpus="ag_news",
         source=SOURCE,
         download_url=_RAW_URL + f"{split}.csv",
