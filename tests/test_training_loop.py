@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import math
+import time
 
+import jax.numpy as jnp
 import pytest
 from train_helpers import REPO_ROOT
 
@@ -13,6 +15,7 @@ from rnnjax.cli import load_config
 from rnnjax.reports import evaluate_workdir
 from rnnjax.text import Vocabulary
 from rnnjax.training import fit
+from rnnjax.training.loop import _Window
 
 
 @pytest.fixture(scope="module")
@@ -60,3 +63,17 @@ def test_early_stop_at_an_epoch_end_counts_that_epoch(tmp_path, data_dir):
     config.train.update(epochs=4, eval_every_steps=4, patience=2, learning_rate=0.0)
     result = fit(config, tmp_path)
     assert result.stopped_early and (result.step, result.epoch) == (12, 1)
+
+
+def test_throughput_clock_starts_at_the_first_step_of_a_window():
+    """Time before a window's first step (compiling, validating, saving) is not train time."""
+    window = _Window()
+    time.sleep(0.5)
+    sums = {name: jnp.float32(value) for name, value in
+            dict(loss=2.0, correct=1.0, weight=2.0, tokens=1000.0).items()}
+    window.add(sums, step=1)
+    window.add(sums, step=2)
+    time.sleep(0.05)
+    metrics = window.read()
+    assert metrics["loss"] == 1.0 and metrics["accuracy"] == 0.5
+    assert 2000 / 0.5 < metrics["tokens_per_sec"] <= 2000 / 0.05

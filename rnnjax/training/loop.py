@@ -76,15 +76,18 @@ def model_for(config: ml_collections.ConfigDict, data: TaskData) -> nn.Module:
 
 
 class _Window:
-    """Device-side sums of train metrics since the last log, with a wall clock."""
+    """Device-side sums of train metrics since the last log, with a wall clock that starts at
+    the window's first step: compilation, validation and saving before it are not train time."""
 
     def __init__(self):
-        self.sums, self.steps, self.start = None, 0, time.perf_counter()
+        self.sums, self.steps, self.start = None, 0, None
         self.losses: list[jax.Array] = []  # per step, read only to find a non-finite one
         self.last_step = 0
 
     def add(self, sums: dict[str, jax.Array], step: int) -> None:
         """Adds the metric sums of optimizer step ``step`` (1-based)."""
+        if self.start is None:  # the step was dispatched (compiled first, if it had to be)
+            self.start = time.perf_counter()
         self.sums = sums if self.sums is None else jax.tree.map(jnp.add, self.sums, sums)
         self.losses.append(sums["loss"])
         self.steps, self.last_step = self.steps + 1, step
