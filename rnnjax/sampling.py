@@ -397,13 +397,13 @@ def _end_id(vocab: Vocabulary, end_token: str | None) -> int | None:
     """Id of ``end_token`` (which must be a text token of the vocabulary), None for no end."""
     if end_token is None:
         return None
-    ids = {token: i for i, token in enumerate(vocab.tokens)}
-    if end_token not in ids or ids[end_token] in (vocab.pad_id, vocab.oov_id):
+    (end_id,) = vocab.encode_tokens([end_token])  # unknown tokens map to the OOV id
+    if end_id in (vocab.pad_id, vocab.oov_id):
         raise SamplingArgumentError(
             f"end_token {end_token!r} is not a token of the vocabulary; pick one it has "
             f"(e.g. {vocab.tokens[2:5]}) or leave it unset"
         )
-    return ids[end_token]
+    return end_id
 
 
 def sample(

@@ -92,9 +92,9 @@ class Vocabulary:
         return self.encode_tokens(tokenize(text, self.level))
 
     def encode_tokens(self, tokens: Iterable[str]) -> list[int]:
-        """Returns the ids of already tokenised text."""
+        """Returns the ids of already tokenised text (unknown tokens: the OOV id)."""
         get = self._index.get
-        return [get(t, 1) for t in tokens]
+        return [get(t, self.oov_id) for t in tokens]
 
     def decode(self, ids: Iterable[int]) -> str:
         """Returns the text of ``ids``, skipping padding; OOV shows as ``<oov>``."""
