@@ -7,6 +7,9 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
+# Numerics tests compare against float32 references: full-precision matmuls on any accelerator
+# (GPUs default to TF32 or reassociated reductions that miss a 1e-5 tolerance).
+os.environ.setdefault("JAX_DEFAULT_MATMUL_PRECISION", "highest")
 # Tests compile many small programs once each: cheap XLA passes halve the suite's compile time
 # without changing what is computed.
 os.environ.setdefault(

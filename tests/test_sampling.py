@@ -276,6 +276,44 @@ def test_one_compilation_for_any_temperature_top_k_top_p():
         assert run(*settings) == traced, settings
 
 
+def _inner_jaxprs(eqn) -> list:
+    """The jaxprs an equation holds (a scan's body, a switch's branches)."""
+    found = []
+    for value in eqn.params.values():
+        for item in value if isinstance(value, tuple | list) else [value]:
+            if hasattr(item, "eqns") or hasattr(item, "jaxpr"):
+                found.append(getattr(item, "jaxpr", item))
+    return found
+
+
+def _equations(jaxpr, name: str) -> list:
+    """Every equation of primitive ``name`` in ``jaxpr``, nested ones included."""
+    found = []
+    for eqn in jaxpr.eqns:
+        found += [eqn] if eqn.primitive.name == name else []
+        for inner in _inner_jaxprs(eqn):
+            found += _equations(inner, name)
+    return found
+
+
+def test_generation_loop_has_no_branch_per_step():
+    """The filter choice is one switch around the loop (a branch per step syncs a GPU)."""
+    model, params = make_model()
+    carry, logits = sampling.encode_prompts(model, params, *sampling._prompt_buffer([[2]], 0))
+    jaxpr = jax.make_jaxpr(
+        lambda *args: sampling.generate(
+            model, *args, max_tokens=3, temperature=1.0, top_k=2, top_p=0.5, end_id=-1,
+            banned=np.zeros(12, bool),
+        )
+    )(params, carry, logits, jax.random.key(0)).jaxpr
+    (switch,) = _equations(jaxpr, "cond")
+    assert len(switch.params["branches"]) == 4, "one loop per combination of top-k and top-p"
+    loops = _equations(jaxpr, "scan")
+    assert len(loops) == 4
+    for loop in loops:
+        assert not _equations(loop.params["jaxpr"].jaxpr, "cond")
+
+
 @pytest.mark.parametrize(
     ("settings", "named"),
     [
