@@ -1,0 +1,59 @@
+"""Every notebook runs top to bottom on its smoke settings (code cells in order, one namespace).
+
+Convention: a notebook's first code cell holds its settings, ``WORKDIR`` among them; the test
+points ``WORKDIR`` at a temporary folder after that cell, so nothing is written to the checkout.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+pytestmark = pytest.mark.slow
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((REPO_ROOT / "notebooks").glob("*.ipynb"))
+
+
+def code_cells(path: Path) -> list[str]:
+    """The source of each code cell of the notebook at ``path``, in order."""
+    notebook = json.loads(path.read_text())
+    return ["".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code"]
+
+
+def run_notebook(path: Path, workdir: Path) -> dict:
+    """Executes the notebook's code cells and returns the namespace they leave."""
+    namespace: dict = {"__name__": "__main__"}
+    settings, *rest = code_cells(path)
+    exec(compile(settings, f"{path.name}[settings]", "exec"), namespace)
+    assert "WORKDIR" in namespace, "the first code cell must set WORKDIR"
+    namespace["WORKDIR"] = workdir
+    for index, source in enumerate(rest, start=1):
+        exec(compile(source, f"{path.name}[{index}]", "exec"), namespace)
+    return namespace
+
+
+def test_there_are_notebooks_and_they_hold_no_outputs():
+    assert [p.name for p in NOTEBOOKS] == ["news_generation.ipynb"]
+    for path in NOTEBOOKS:
+        cells = json.loads(path.read_text())["cells"]
+        assert all(not c.get("outputs") for c in cells if c["cell_type"] == "code"), path.name
+
+
+def test_news_generation_notebook(tmp_path, data_dir, monkeypatch):
+    monkeypatch.chdir(REPO_ROOT)
+    matplotlib.use("Agg")
+    ns = run_notebook(REPO_ROOT / "notebooks" / "news_generation.ipynb", tmp_path / "run")
+    assert ns["VARIANT"] == "smoke"
+    assert ns["result"].step > 0
+    metrics = ns["metrics"]
+    assert metrics["split"] == "validation" and math.isfinite(metrics["loss"])
+    assert (tmp_path / "run" / "report" / "curves.png").exists()
+    samples = ns["first"]
+    assert [s.prompt for s in samples] == [p for p in ns["PROMPTS"] for _ in range(2)]
+    assert all(len(s.text.split(" ")) == 30 for s in samples)
+    assert ns["first"] == ns["again"] and ns["first"] != ns["other"]
