@@ -38,15 +38,35 @@ def run_notebook(path: Path, workdir: Path) -> dict:
 
 
 def test_there_are_notebooks_and_they_hold_no_outputs():
-    assert [p.name for p in NOTEBOOKS] == ["news_generation.ipynb"]
+    assert [p.name for p in NOTEBOOKS] == ["bbc_classification.ipynb", "news_generation.ipynb"]
     for path in NOTEBOOKS:
         cells = json.loads(path.read_text())["cells"]
         assert all(not c.get("outputs") for c in cells if c["cell_type"] == "code"), path.name
 
 
-def test_news_generation_notebook(tmp_path, data_dir, monkeypatch):
+@pytest.fixture
+def at_repo_root(monkeypatch):
+    """Notebooks find configs/ from the working directory; plots go to a non-interactive backend."""
     monkeypatch.chdir(REPO_ROOT)
     matplotlib.use("Agg")
+
+
+def test_bbc_classification_notebook(tmp_path, data_dir, at_repo_root):
+    ns = run_notebook(REPO_ROOT / "notebooks" / "bbc_classification.ipynb", tmp_path / "run")
+    assert ns["VARIANT"] == "smoke"
+    assert ns["stats"]["splits"]["test"]["num_examples"] > 0
+    assert ns["result"].step > 0
+    metrics = ns["metrics"]
+    assert metrics["split"] == "test" and 0.0 <= metrics["accuracy"] <= 1.0
+    assert "precision" in metrics["report_text"]
+    report = tmp_path / "run" / "report"
+    assert (report / "confusion_matrix.png").exists() and (report / "curves.png").exists()
+    names = ["business", "entertainment", "politics", "sport", "tech"]
+    assert ns["probabilities"].shape == (len(ns["TEXTS"]), 5)
+    assert set(ns["predicted"]) <= set(names)
+
+
+def test_news_generation_notebook(tmp_path, data_dir, at_repo_root):
     ns = run_notebook(REPO_ROOT / "notebooks" / "news_generation.ipynb", tmp_path / "run")
     assert ns["VARIANT"] == "smoke"
     assert ns["result"].step > 0
