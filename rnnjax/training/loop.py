@@ -76,39 +76,40 @@ def model_for(config: ml_collections.ConfigDict, data: TaskData) -> nn.Module:
 
 
 class _Window:
-    """Device-side sums of train metrics since the last log, with a wall clock that starts at
-    the window's first step: compilation, validation and saving before it are not train time."""
+    """Train metric sums of the steps since the last log, with a wall clock that starts at the
+    window's first step: compilation, validation and saving before it are not train time.
+
+    Each step's sums stay on the device until ``read``, which stacks them: no device work per
+    step, and the step of a non-finite loss can be named.
+    """
 
     def __init__(self):
-        self.sums, self.steps, self.start = None, 0, None
-        self.losses: list[jax.Array] = []  # per step, read only to find a non-finite one
-        self.last_step = 0
+        self.step_sums: list[dict[str, jax.Array]] = []
+        self.first_step, self.start = 0, 0.0
+
+    @property
+    def steps(self) -> int:
+        return len(self.step_sums)
 
     def add(self, sums: dict[str, jax.Array], step: int) -> None:
         """Adds the metric sums of optimizer step ``step`` (1-based)."""
-        if self.start is None:  # the step was dispatched (compiled first, if it had to be)
-            self.start = time.perf_counter()
-        self.sums = sums if self.sums is None else jax.tree.map(jnp.add, self.sums, sums)
-        self.losses.append(sums["loss"])
-        self.steps, self.last_step = self.steps + 1, step
+        if not self.step_sums:  # the step was dispatched (compiled first, if it had to be)
+            self.first_step, self.start = step, time.perf_counter()
+        self.step_sums.append(sums)
 
     def read(self) -> dict[str, float] | None:
         """Mean loss/accuracy and tokens/s; raises TrainingDivergedError on NaN/inf loss."""
-        if self.sums is None:
+        if not self.step_sums:
             return None
-        sums = {k: float(v) for k, v in fetch(self.sums).items()}
-        if not math.isfinite(sums["loss"]):
-            losses = [float(loss) for loss in fetch(self.losses)]
-            bad = next((i for i, loss in enumerate(losses) if not math.isfinite(loss)), None)
-            if bad is None:  # each step finite, their sum overflowed
-                raise TrainingDivergedError(
-                    f"the training loss sum became {sums['loss']} within the last "
-                    f"{self.steps} steps"
-                )
-            step = self.last_step - self.steps + 1 + bad
+        per_step = fetch(jax.tree.map(lambda *steps: jnp.stack(steps), *self.step_sums))
+        losses = per_step["loss"].astype(np.float64)
+        bad = np.flatnonzero(~np.isfinite(losses))
+        if bad.size:
+            step = self.first_step + int(bad[0])
             raise TrainingDivergedError(
-                f"the training loss became {losses[bad]} at step {step}", state_step=step - 1
+                f"the training loss became {losses[bad[0]]} at step {step}", state_step=step - 1
             )
+        sums = {k: float(np.sum(v, dtype=np.float64)) for k, v in per_step.items()}
         metrics = summarize(sums)
         metrics["tokens_per_sec"] = sums["tokens"] / max(time.perf_counter() - self.start, 1e-9)
         return metrics
