@@ -29,11 +29,12 @@ def data_config() -> ml_collections.ConfigDict:
             # bbc | newsgroups | ag_news | ag_news_mini | news_category | csv | jsonl | text (LMs)
             corpus="bbc",
             data_dir="",  # "" -> $RNNJAX_DATA_DIR, else ~/rnnjax_data
-            download=True,  # fetch a missing corpus (10 s socket timeout) before failing
+            download=True,  # fetch a missing corpus or NLTK's stopwords (with timeouts) first
             path="",  # csv / jsonl / text corpora: file path (absolute or under data_dir)
             test_path="",  # csv / jsonl: optional separate test file; "" = split path 80/10/10
             text_column="text",
             label_column="label",
+            drop_empty_labels=False,  # csv/jsonl rows with an empty label: False = error
             categories=(),  # newsgroups subset; () = all 20
             remove=(),  # newsgroups: any of "headers", "footers", "quotes"
             validation_fraction=0.1,  # carved from train (stratified, seeded)

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.slow  # subprocess end-to-end runs
 
 
 @pytest.fixture(scope="module")
-def uninterrupted(tmp_path_factory, data_dir):
+def uninterrupted(tmp_path_factory):
     return trained_workdir(tmp_path_factory.getbasetemp())
 
 

@@ -1,5 +1,6 @@
-"""Tests of rnnjax.data.corpora on the real files (exact counts) and on small files the tests
-write (formats, bad input). Downloads are disabled: no test touches the network."""
+"""Tests of rnnjax.data.corpora on the tiny corpora and small files the tests write (formats,
+bad input), and on the real files when they are there (exact counts). Downloads are disabled or
+pointed at local files: no test touches the network."""
 
 import codecs
 import csv
@@ -10,6 +11,7 @@ import zipfile
 
 import numpy as np
 import pytest
+import tiny_corpora as tiny
 
 from rnnjax.configs import data_config
 from rnnjax.data import load_corpus, load_text
@@ -34,13 +36,43 @@ def _total_counts(corpus):
 
 
 @pytest.fixture(scope="module")
-def bbc(data_dir):
-    return load_corpus(_cfg(data_dir, corpus="bbc"))
+def bbc(real_data_dir):
+    return load_corpus(_cfg(real_data_dir, corpus="bbc"))
 
 
 @pytest.fixture(scope="module")
-def newsgroups(data_dir):
-    return load_corpus(_cfg(data_dir, corpus="newsgroups"))
+def newsgroups(real_data_dir):
+    return load_corpus(_cfg(real_data_dir, corpus="newsgroups"))
+
+
+def test_tiny_bbc_csv_split_80_10_10_stratified(tiny_data_dir):
+    corpus = load_corpus(_cfg(tiny_data_dir, corpus="bbc"))
+    assert corpus.label_names == list(tiny.BBC_CLASSES)
+    assert [len(s) for s in corpus.splits().values()] == [240, 30, 30]
+    for split in corpus.splits().values():
+        counts = split.class_counts(5)
+        assert counts.max() - counts.min() <= 1  # stratified
+    everything = [t for s in corpus.splits().values() for t in s.texts]
+    assert len(set(everything)) == 300 and all("\n\n" in t for t in everything)
+
+
+def test_tiny_newsgroups_tarball_subset_remove_and_latin1(tiny_data_dir):
+    groups = ["sci.med", "rec.autos"]
+    kept = load_corpus(_cfg(tiny_data_dir, corpus="newsgroups", categories=groups))
+    assert kept.label_names == sorted(groups)
+    assert len(kept.train) + len(kept.validation) == 2 * tiny.NEWSGROUPS_PER_GROUP["train"]
+    assert len(kept.test) == 2 * tiny.NEWSGROUPS_PER_GROUP["test"]
+    assert all(t.startswith("From: ") for t in kept.test.texts)
+    train = kept.train.texts + kept.validation.texts
+    assert sum("Caf\xe9 au lait." in t for t in train) == 1  # Latin-1 byte decoded, not lost
+    stripped = load_corpus(
+        _cfg(tiny_data_dir, corpus="newsgroups", categories=groups,
+             remove=("headers", "footers", "quotes"))
+    )
+    assert not any(t.startswith("From:") or "\n> " in t for t in stripped.test.texts)
+    assert not any(t.rstrip().endswith("--") for t in stripped.test.texts)
+    everything = load_corpus(_cfg(tiny_data_dir, corpus="newsgroups"))
+    assert everything.label_names == sorted(tiny.NEWSGROUPS)
 
 
 def test_bbc_exact_counts_and_split(bbc):
@@ -50,9 +82,10 @@ def test_bbc_exact_counts_and_split(bbc):
     assert bbc.train.labels.dtype == np.int32
 
 
-def test_bbc_raw_tarball_matches_csv_except_the_latin1_byte(bbc, data_dir, tmp_path):
+def test_bbc_raw_tarball_matches_csv_except_the_latin1_byte(bbc, real_data_dir, tmp_path):
     (tmp_path / "bbc").mkdir()
-    (tmp_path / "bbc" / "bbc-fulltext.tar.gz").symlink_to(data_dir / "bbc" / "bbc-fulltext.tar.gz")
+    tarball = real_data_dir / "bbc" / "bbc-fulltext.tar.gz"
+    (tmp_path / "bbc" / "bbc-fulltext.tar.gz").symlink_to(tarball)
     raw = load_corpus(_cfg(tmp_path, corpus="bbc"))
     assert _total_counts(raw) == BBC_COUNTS
     assert raw.decode_replacements == 1  # sport/199.txt holds one Latin-1 "£"
@@ -104,11 +137,11 @@ def test_newsgroups_exact_counts(newsgroups):
     assert len(newsgroups.validation) == 1131
 
 
-def test_newsgroups_categories_and_remove(newsgroups, data_dir):
+def test_newsgroups_categories_and_remove(newsgroups, real_data_dir):
     groups = ["sci.space", "rec.autos"]
     kept = load_corpus(
         _cfg(
-            data_dir,
+            real_data_dir,
             corpus="newsgroups",
             categories=groups,
             remove=("headers", "footers", "quotes"),
@@ -121,11 +154,11 @@ def test_newsgroups_categories_and_remove(newsgroups, data_dir):
     assert sum(t.startswith("From:") for t in newsgroups.test.texts) > 7000
 
 
-def test_newsgroups_bad_options_named(data_dir):
+def test_newsgroups_bad_options_named(tiny_data_dir):
     with pytest.raises(ConfigError, match=r"data.categories.*'sci.spaaace'"):
-        load_corpus(_cfg(data_dir, corpus="newsgroups", categories=["sci.spaaace"]))
+        load_corpus(_cfg(tiny_data_dir, corpus="newsgroups", categories=["sci.spaaace"]))
     with pytest.raises(ConfigError, match=r"data.remove"):
-        load_corpus(_cfg(data_dir, corpus="newsgroups", remove=("signatures",)))
+        load_corpus(_cfg(tiny_data_dir, corpus="newsgroups", remove=("signatures",)))
 
 
 def test_newsgroups_from_scikit_learn_cache(tmp_path, monkeypatch):
@@ -148,8 +181,19 @@ def test_newsgroups_from_scikit_learn_cache(tmp_path, monkeypatch):
     assert "body é" in corpus.test.texts[0]
 
 
-def test_ag_news_mini_exact_counts(data_dir):
-    corpus = load_corpus(_cfg(data_dir, corpus="ag_news_mini"))
+def test_tiny_ag_news_official_and_mini_splits(tiny_data_dir, monkeypatch, tmp_path):
+    monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "no_tfds"))
+    full = load_corpus(_cfg(tiny_data_dir, corpus="ag_news"))
+    train, test = (4 * tiny.AG_NEWS_PER_CLASS[s] for s in ("train", "test"))
+    assert [len(s) for s in full.splits().values()] == [train * 0.9, train * 0.1, test]
+    mini = load_corpus(_cfg(tiny_data_dir, corpus="ag_news_mini"))
+    assert [len(s) for s in mini.splits().values()] == [test * 0.8, test * 0.1, test * 0.1]
+    assert sorted(t for s in mini.splits().values() for t in s.texts) == sorted(full.test.texts)
+    assert any("\n" in t.split("\n", 1)[1] for t in full.train.texts)  # a backslash line break
+
+
+def test_ag_news_mini_exact_counts(real_data_dir):
+    corpus = load_corpus(_cfg(real_data_dir, corpus="ag_news_mini"))
     assert corpus.label_names == ["World", "Sports", "Business", "Sci/Tech"]
     assert _total_counts(corpus) == dict.fromkeys(corpus.label_names, 1900)
     assert [len(s) for s in corpus.splits().values()] == [6080, 760, 760]
@@ -302,20 +346,27 @@ def test_jsonl_corpus_and_missing_field(tmp_path):
         load_corpus(_cfg(tmp_path, corpus="jsonl", path="d.jsonl", label_column="y"))
 
 
-def test_text_corpus_shakespeare_and_classification_texts(data_dir, bbc):
-    text, replaced = load_text(_cfg(data_dir, corpus="text", path="shakespeare/input.txt.gz"))
+def test_text_corpus_and_classification_texts_as_one_stream(tiny_data_dir):
+    path = tiny_data_dir / "shakespeare" / "input.txt.gz"
+    text, replaced = load_text(_cfg(tiny_data_dir, corpus="text", path="shakespeare/input.txt.gz"))
+    assert text == gzip.decompress(path.read_bytes()).decode() and replaced == 0
+    bbc = load_corpus(_cfg(tiny_data_dir, corpus="bbc"))
+    joined, _ = load_text(_cfg(tiny_data_dir, corpus="bbc"))
+    assert joined == "\n\n".join(t for s in bbc.splits().values() for t in s.texts)
+    with pytest.raises(ConfigError, match=r"no labels"):
+        load_corpus(_cfg(tiny_data_dir, corpus="text", path="shakespeare/input.txt.gz"))
+
+
+def test_real_shakespeare_text(real_data_dir):
+    text, replaced = load_text(_cfg(real_data_dir, corpus="text", path="shakespeare/input.txt.gz"))
     assert (len(text), replaced) == (1115394, 0)
     assert text.startswith("First Citizen:\nBefore we proceed")
-    joined, _ = load_text(_cfg(data_dir, corpus="bbc"))
-    assert joined.startswith(bbc.train.texts[0]) and joined.endswith(bbc.test.texts[-1])
-    with pytest.raises(ConfigError, match=r"no labels"):
-        load_corpus(_cfg(data_dir, corpus="text", path="shakespeare/input.txt.gz"))
 
 
-def test_max_train_examples_subsamples_train_only(data_dir):
-    corpus = load_corpus(_cfg(data_dir, corpus="ag_news_mini", max_train_examples=400))
-    assert len(corpus.train) == 400 and len(corpus.test) == 760
-    np.testing.assert_array_equal(corpus.train.class_counts(4), [100] * 4)
+def test_max_train_examples_subsamples_train_only(tiny_data_dir):
+    corpus = load_corpus(_cfg(tiny_data_dir, corpus="ag_news_mini", max_train_examples=40))
+    assert len(corpus.train) == 40 and len(corpus.test) == 20
+    np.testing.assert_array_equal(corpus.train.class_counts(4), [10] * 4)
 
 
 def test_ag_news_from_prepared_tensorflow_datasets(tmp_path, monkeypatch):
@@ -339,3 +390,41 @@ def test_ag_news_from_prepared_tensorflow_datasets(tmp_path, monkeypatch):
     assert len(mini.train) + len(mini.validation) + len(mini.test) == 40
     assert all("\n" in t for t in corpus.train.texts)  # title and description joined
     assert set(corpus.test.labels.tolist()) <= {0, 1, 2, 3}
+
+
+def test_empty_label_is_named_or_dropped_when_asked(tmp_path, caplog):
+    rows = [[f"t{i}", "ab"[i % 2]] for i in range(20)]
+    rows.insert(5, ["multi\nline", " "])
+    _write_table(tmp_path / "d.csv", ["text", "label"], rows)
+    with pytest.raises(
+        DataError,
+        match=r"d.csv: row 6 \(ending on line 8\) has an empty label in column 'label'; .*"
+        r"data.drop_empty_labels=True",
+    ):
+        load_corpus(_cfg(tmp_path, corpus="csv", path="d.csv"))
+    with caplog.at_level("WARNING"):
+        corpus = load_corpus(_cfg(tmp_path, corpus="csv", path="d.csv", drop_empty_labels=True))
+    assert _total_counts(corpus) == {"a": 10, "b": 10}
+    assert "dropped 1 row(s) with an empty 'label' label" in caplog.text
+
+    lines = [json.dumps({"text": f"x{i}", "y": "ab"[i % 2]}) for i in range(20)]
+    lines[2:2] = [json.dumps({"text": "null", "y": None}), json.dumps({"text": "empty", "y": ""})]
+    (tmp_path / "d.jsonl").write_text("\n".join(lines))
+    jsonl = dict(corpus="jsonl", path="d.jsonl", label_column="y")
+    with pytest.raises(DataError, match=r"d.jsonl: line 3 has an empty label in column 'y'"):
+        load_corpus(_cfg(tmp_path, **jsonl))
+    corpus = load_corpus(_cfg(tmp_path, **jsonl, drop_empty_labels=True))
+    assert _total_counts(corpus) == {"a": 10, "b": 10}
+
+
+def test_corpus_too_small_for_its_split_says_what_each_split_would_get(tmp_path):
+    _write_table(tmp_path / "d.csv", ["text", "label"], [["w x", "a"], ["y", "b"]] * 2)
+    with pytest.raises(
+        DataError,
+        match=r"4 examples are too few for data.validation_fraction=0.1 and "
+        r"data.test_fraction=0.1: the splits would get 4 train, 0 validation, 0 test",
+    ):
+        load_corpus(_cfg(tmp_path, corpus="csv", path="d.csv"))
+    _write_table(tmp_path / "test.csv", ["text", "label"], [["z", "a"]])
+    with pytest.raises(DataError, match=r"the splits would get 4 train, 0 validation example"):
+        load_corpus(_cfg(tmp_path, corpus="csv", path="d.csv", test_path="test.csv"))

@@ -40,8 +40,8 @@ def _run(*args: str, cwd: Path = REPO_ROOT) -> subprocess.CompletedProcess:
     )
 
 
-def test_statistics_match_numpy(data_dir):
-    config = _smoke_config(data_dir)
+def test_statistics_match_numpy(tiny_data_dir):
+    config = _smoke_config(tiny_data_dir)
     stats = describe(config)
     data = prepare_classification(config.data)
     assert stats["vocab_size"] == len(data.vocab) == 2000
@@ -58,8 +58,11 @@ def test_statistics_match_numpy(data_dir):
     assert "entertainment" in text and f"truncated at {config.data.max_len}" in text
 
 
-def test_cli_json_counts_the_whole_bbc_corpus():
-    result = _run("describe", "--config", "configs/bbc_news.py", "--json")
+def test_cli_json_counts_the_whole_bbc_corpus(real_data_dir):
+    result = _run(
+        "describe", "--config", "configs/bbc_news.py", f"--config.data.data_dir={real_data_dir}",
+        "--json",
+    )
     assert result.returncode == 0, result.stderr
     stats = json.loads(result.stdout)
     splits = stats["splits"]
@@ -163,14 +166,18 @@ def test_cli_output_into_a_closed_pipe_is_no_traceback():
     assert "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr
 
 
-def test_language_model_statistics(data_dir):
+@pytest.mark.parametrize("which", ["tiny", "real"])
+def test_language_model_statistics(which, request):
     from rnnjax.configs import language_model_config
+    from rnnjax.data import load_text
 
     config = language_model_config()
+    data_dir = request.getfixturevalue(f"{which}_data_dir")
     config.data.data_dir, config.data.download = str(data_dir), False
     stats = describe(config)
-    assert stats["task"] == "language_model" and stats["vocab_size"] == 67
-    assert sum(s["num_tokens"] for s in stats["splits"].values()) == 1115394
+    text, _ = load_text(config.data)
+    assert stats["task"] == "language_model" and stats["vocab_size"] == len(set(text)) + 2
+    assert sum(s["num_tokens"] for s in stats["splits"].values()) == len(text)
     assert stats["splits"]["train"]["oov_rate"] == 0.0
     assert "tokens" in format_description(stats)
 

@@ -9,6 +9,7 @@ import ml_collections
 import pytest
 
 from rnnjax.data.sources import data_dir, decode, locate, prepare_tfds, read_bytes
+from rnnjax.downloads import run_python
 from rnnjax.errors import MissingDataError
 
 
@@ -98,8 +99,27 @@ def test_prepare_tfds_reports_an_unknown_dataset_in_one_line(tmp_path):
     assert "\n" not in reason and "not found" in reason.lower()
 
 
-def test_prepare_tfds_is_killed_at_its_timeout(tmp_path):
+def test_prepare_tfds_is_killed_at_its_timeout(tmp_path, monkeypatch):
+    """A stand-in for the download subprocess that hangs, as tfds does on an unreachable host
+    (the outcome cannot depend on how this machine's network behaves)."""
+    from rnnjax.data import sources
+
+    monkeypatch.setattr(sources, "_TFDS_PREPARE", "import time; time.sleep(120)")
     started = time.perf_counter()
     reason = prepare_tfds("ag_news_subset", tmp_path, timeout_s=0.5)
     assert reason == "tensorflow-datasets ag_news_subset: timed out after 0.5 s"
     assert time.perf_counter() - started < 30
+
+
+def test_run_python_reports_success_the_last_exception_or_exit_status(tmp_path):
+    target = tmp_path / "out.txt"
+    code = "import pathlib, sys; pathlib.Path(sys.argv[1]).write_text('done')"
+    assert run_python(code, [str(target)], timeout_s=60, what="w") is None
+    assert target.read_text() == "done"
+    failing = "raise ConnectionError('no route to host\\nsecond line')"
+    assert run_python(failing, [], timeout_s=60, what="fetch x") == (
+        "fetch x: ConnectionError: no route to host"
+    )
+    assert run_python("import sys; sys.exit(3)", [], timeout_s=60, what="y") == (
+        "y: exit status 3"
+    )

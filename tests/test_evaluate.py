@@ -13,7 +13,7 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory, data_dir):
+def workdir(tmp_path_factory):
     return trained_workdir(tmp_path_factory.getbasetemp())
 
 
@@ -21,15 +21,15 @@ def test_json_report_matches_an_independent_recount(workdir):
     result = run_module("rnnjax.evaluate", "--workdir", str(workdir), "--json")
     assert result.returncode == 0, result.stderr[-3000:]
     metrics = json.loads(result.stdout)
-    assert metrics["num_examples"] == 222 and metrics["split"] == "test"
+    assert metrics["num_examples"] == 30 and metrics["split"] == "test"
     assert metrics["checkpoint_step"] in (12, 24)  # the best of the two validations
     report = workdir / "report"
     assert json.loads((report / "metrics.json").read_text()) == metrics
     per_class = metrics["per_class"]
     supports = np.array([per_class[name]["support"] for name in per_class])
     recalls = np.array([per_class[name]["recall"] for name in per_class])
-    assert supports.sum() == 222
-    assert metrics["accuracy"] == pytest.approx((recalls * supports).sum() / 222)
+    assert supports.sum() == 30
+    assert metrics["accuracy"] == pytest.approx((recalls * supports).sum() / 30)
     f1 = [per_class[name]["f1-score"] for name in per_class]
     assert metrics["macro_f1"] == pytest.approx(np.mean(f1))
     for name in ("confusion_matrix.png", "curves.png"):

@@ -1,5 +1,6 @@
 """End to end: the word-level news generator (configs/news_gen.py:smoke, reference 002) trains on
-BBC article text, evaluates in nats per word and samples words of its vocabulary."""
+article text (the tiny BBC corpus), evaluates in nats per word and samples words of its
+vocabulary."""
 
 from __future__ import annotations
 
@@ -14,20 +15,24 @@ from rnnjax.training import restore
 pytestmark = pytest.mark.slow
 
 
-def test_train_evaluate_and_sample_words(tmp_path, data_dir):
+def test_train_evaluate_and_sample_words(tmp_path):
     workdir = str(tmp_path / "news_gen")
-    done = run_module("rnnjax.train", "--config", "configs/news_gen.py:smoke", "--workdir", workdir)
+    done = run_module(
+        "rnnjax.train", "--config", "configs/news_gen.py:smoke", "--workdir", workdir,
+        "--config.data.test_fraction=0.5",  # the tiny corpus' stream is short: train on more
+    )
     assert done.returncode == 0, done.stderr[-2000:]
 
     done = run_module("rnnjax.evaluate", "--workdir", workdir, "--json")
     assert done.returncode == 0, done.stderr[-2000:]
     report = json.loads(done.stdout)
     restored = restore(workdir)
-    assert restored.vocab.level == "word" and len(restored.vocab) == 2000
-    # Trained: well below the uniform distribution's log(V) nats per word.
-    assert report["loss"] < math.log(len(restored.vocab)) - 1.0
+    assert restored.vocab.level == "word" and 2 < len(restored.vocab) <= 2000  # max_words
+    # Trained: well below the uniform distribution's log(V) nats per word (the tiny corpus draws
+    # its words independently, so context cannot help much more).
+    assert report["loss"] < math.log(len(restored.vocab)) - 0.5
     assert report["perplexity"] == pytest.approx(math.exp(report["loss"]), rel=1e-6)
-    assert report["num_tokens"] > 1000
+    assert report["num_tokens"] > 500
 
     prompts = ["The Government said", "zzyzx quuxle"]  # normalised like training; OOV words
     done = run_module(

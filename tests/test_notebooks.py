@@ -51,7 +51,7 @@ def at_repo_root(monkeypatch):
     matplotlib.use("Agg")
 
 
-def test_bbc_classification_notebook(tmp_path, data_dir, at_repo_root):
+def test_bbc_classification_notebook(tmp_path, at_repo_root):
     ns = run_notebook(REPO_ROOT / "notebooks" / "bbc_classification.ipynb", tmp_path / "run")
     assert ns["VARIANT"] == "smoke"
     assert ns["stats"]["splits"]["test"]["num_examples"] > 0
@@ -66,7 +66,7 @@ def test_bbc_classification_notebook(tmp_path, data_dir, at_repo_root):
     assert set(ns["predicted"]) <= set(names)
 
 
-def test_news_generation_notebook(tmp_path, data_dir, at_repo_root):
+def test_news_generation_notebook(tmp_path, at_repo_root):
     ns = run_notebook(REPO_ROOT / "notebooks" / "news_generation.ipynb", tmp_path / "run")
     assert ns["VARIANT"] == "smoke"
     assert ns["result"].step > 0

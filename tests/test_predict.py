@@ -12,7 +12,7 @@ LABELS = {"business", "entertainment", "politics", "sport", "tech"}
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory, data_dir):
+def workdir(tmp_path_factory):
     return trained_workdir(tmp_path_factory.getbasetemp())
 
 

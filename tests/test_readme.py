@@ -17,6 +17,10 @@ def test_ci_runs_the_readme_test_command() -> None:
     ci_script = (REPO_ROOT / ".ci" / "run").read_text()
     for command in test_block.split(" && "):
         assert command.strip() in ci_script, command
+    runs = [line for line in ci_script.splitlines() if test_block.strip() in line]
+    assert len(runs) == 2, runs  # with the real corpora, and as on a fresh machine (no data):
+    fresh = ci_script.split(runs[0], 1)[1]
+    assert "env -u RNNJAX_DATA_DIR -u NLTK_DATA HOME=" in fresh
 
 
 def test_readme_main_job_trains_bbc_news() -> None:

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory, data_dir):
+def workdir(tmp_path_factory):
     """A smoke-trained character-level model (a few seconds of training)."""
     path = tmp_path_factory.mktemp("shakes") / "run"
     done = run_module(

@@ -45,7 +45,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True)
 
 
-def test_cli_counts_classes_from_the_corpus(data_dir):
+def test_cli_counts_classes_from_the_corpus():
     result = run_cli("summary", "--config", "configs/bbc_news.py:smoke")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()

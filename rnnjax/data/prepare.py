@@ -12,6 +12,7 @@ import ml_collections
 import numpy as np
 
 from rnnjax.data.corpora import load_corpus, load_text
+from rnnjax.data.sources import data_dir
 from rnnjax.data.validation import validate_data_config
 from rnnjax.text import LabelEncoder, Vocabulary, load_stopwords, normalize, tokenize
 
@@ -92,7 +93,18 @@ def text_normalizer(data_cfg: ml_collections.ConfigDict) -> Callable[[str], str]
         strip_punctuation=data_cfg.strip_punctuation,
         strip_digits=data_cfg.strip_digits,
         collapse_whitespace=data_cfg.get("collapse_whitespace", True),
-        stopwords=load_stopwords(data_cfg.stopwords),
+        stopwords=stopwords_for(data_cfg),
+    )
+
+
+def stopwords_for(data_cfg: ml_collections.ConfigDict) -> frozenset[str]:
+    """``data.stopwords``'s list; NLTK's is also looked for in ``<data dir>/nltk_data`` and
+    downloaded there when it is nowhere and ``data.download`` allows it."""
+    nltk_dir = data_dir(data_cfg) / "nltk_data"
+    return load_stopwords(
+        data_cfg.stopwords,
+        nltk_dirs=(nltk_dir,),
+        download_to=nltk_dir if data_cfg.get("download", True) else None,
     )
 
 

@@ -8,24 +8,17 @@ from __future__ import annotations
 import gzip
 import logging
 import os
-import re
-import shutil
-import subprocess
-import sys
-import tempfile
-import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
 import ml_collections
 
+from rnnjax.downloads import URL_TIMEOUT_S, fetch_url, run_python
 from rnnjax.errors import MissingDataError
 
-DOWNLOAD_TIMEOUT_S = 10.0
 TFDS_PREPARE_TIMEOUT_S = 900.0  # one whole tensorflow-datasets download and preparation
 # Run in a subprocess: tfds retries an unreachable host for minutes and takes no timeout. Its
-# download hosts are probed first (DOWNLOAD_TIMEOUT_S), so an offline machine fails in seconds.
-_EXCEPTION_LINE = re.compile(r"[A-Za-z_][\w.]*(Error|Exception)\b")
+# download hosts are probed first (URL_TIMEOUT_S), so an offline machine fails in seconds.
 _TFDS_PREPARE = """
 import socket, sys, urllib.parse
 import tensorflow_datasets as tfds
@@ -57,45 +50,20 @@ def find_local(data_cfg: ml_collections.ConfigDict, candidates: Sequence[str]) -
     return None
 
 
-def download(url: str, destination: Path, *, timeout_s: float = DOWNLOAD_TIMEOUT_S) -> str | None:
-    """Fetches ``url`` into ``destination`` atomically; returns None on success, else the reason.
-
-    ``timeout_s`` bounds every blocking socket operation, so an unreachable host fails quickly.
-    """
-    partial = None
-    try:
-        with urllib.request.urlopen(url, timeout=timeout_s) as response:
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=destination.parent, delete=False) as tmp:
-                partial = Path(tmp.name)
-                shutil.copyfileobj(response, tmp)
-        os.replace(partial, destination)
-    except (OSError, ValueError) as e:  # URLError, timeouts and read-only folders are OSErrors
-        if partial is not None:
-            partial.unlink(missing_ok=True)
-        return f"{type(e).__name__}: {e}"
-    logging.info("downloaded %s to %s", url, destination)
-    return None
-
-
 def prepare_tfds(
     name: str, tfds_dir: Path, *, timeout_s: float = TFDS_PREPARE_TIMEOUT_S
 ) -> str | None:
     """Downloads and prepares tensorflow-datasets' ``name`` under ``tfds_dir`` in a subprocess
     that is killed after ``timeout_s``; returns None on success, else the reason in one line."""
-    env = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "TF_CPP_MIN_LOG_LEVEL": "3"}
-    command = [sys.executable, "-c", _TFDS_PREPARE, name, str(tfds_dir), str(DOWNLOAD_TIMEOUT_S)]
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s, env=env)
-    except subprocess.TimeoutExpired:
-        return f"tensorflow-datasets {name}: timed out after {timeout_s:g} s"
-    if done.returncode == 0:
+    reason = run_python(
+        _TFDS_PREPARE,
+        [name, str(tfds_dir), str(URL_TIMEOUT_S)],
+        timeout_s=timeout_s,
+        what=f"tensorflow-datasets {name}",
+    )
+    if reason is None:
         logging.info("prepared tensorflow-datasets %s in %s", name, tfds_dir)
-        return None
-    lines = done.stderr.strip().splitlines()
-    errors = [line for line in lines if _EXCEPTION_LINE.match(line)]  # messages run on
-    last = (errors or lines or [f"exit status {done.returncode}"])[-1][:200]
-    return f"tensorflow-datasets {name}: {last}"
+    return reason
 
 
 def locate(
@@ -120,7 +88,7 @@ def locate(
     note = ""
     if download_url and data_cfg.get("download", True):
         destination = root / (download_to or candidates[0])
-        reason = download(download_url, destination)
+        reason = fetch_url(download_url, destination)
         if reason is None:
             return destination
         note = f"; download from {download_url} failed ({reason})"

@@ -95,6 +95,7 @@ def split_three_ways(
     seed = int(data_cfg.split_seed)
     n_test = round(n * data_cfg.test_fraction)
     n_validation = round(n * data_cfg.validation_fraction)
+    _check_sizes(n, {"validation": n_validation, "test": n_test}, data_cfg)
     rest, test = stratified_carve(
         everything, n_test, seed=seed, label_names=label_names, what="test"
     )
@@ -108,8 +109,24 @@ def carve_validation(train: Split, label_names: Sequence[str], data_cfg) -> tupl
     """Seeded stratified validation split of ``data.validation_fraction`` of an official train
     split. Returns (train, validation)."""
     count = round(len(train) * data_cfg.validation_fraction)
+    _check_sizes(len(train), {"validation": count}, data_cfg)
     return stratified_carve(
         train, count, seed=int(data_cfg.split_seed), label_names=label_names, what="validation"
+    )
+
+
+def _check_sizes(total: int, carved: dict[str, int], data_cfg) -> None:
+    """Raises DataError when a split asked for (a fraction > 0) would get no example, or train
+    would get none, naming how many examples each split would get."""
+    sizes = {"train": total - sum(carved.values()), **carved}
+    empty = [name for name, size in carved.items() if size == 0 and data_cfg[f"{name}_fraction"]]
+    if sizes["train"] > 0 and not empty:
+        return
+    fractions = " and ".join(f"data.{n}_fraction={data_cfg[f'{n}_fraction']}" for n in carved)
+    counts = ", ".join(f"{size} {name}" for name, size in sizes.items())
+    raise DataError(
+        f"{total} examples are too few for {fractions}: the splits would get {counts} "
+        "example(s); add examples or raise the fractions so that every split gets at least one"
     )
 
 

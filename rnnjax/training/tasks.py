@@ -75,6 +75,7 @@ def _classification(
             "right padding ('post'), which makes pre-padding unnecessary; use data.padding='post'"
         )
     data = prepare_classification(d)
+    _require_validation(len(data.splits["validation"]), "examples", d)
     batches = functools.partial(
         classification_batches,
         max_len=d.max_len,
@@ -115,6 +116,7 @@ def _language_model(
 
     data = prepare_language_model(config.data)
     d, t = config.data, config.train
+    _require_validation(len(data.splits["validation"]) - 1, "next-token targets", d)
     batches = functools.partial(
         lm_batches,
         seq_len=d.seq_len,
@@ -144,6 +146,17 @@ def _language_model(
         steps_per_epoch=steps,
         seq_len=d.seq_len,
     )
+
+
+def _require_validation(size: int, unit: str, data_cfg: ml_collections.ConfigDict) -> None:
+    """Raises DataError when the validation split is empty: training ranks checkpoints and
+    stops early on it."""
+    if size <= 0:
+        raise DataError(
+            f"the validation split has no {unit} (data.validation_fraction="
+            f"{data_cfg.validation_fraction}); training validates on it to keep the best "
+            "checkpoint and to stop early: raise data.validation_fraction or use more data"
+        )
 
 
 def _count_steps(

@@ -41,7 +41,12 @@ def load_bbc(data_cfg: ml_collections.ConfigDict) -> Corpus:
         download_to="bbc/bbc-fulltext.zip",
     )
     if path.name.endswith((".csv", ".csv.gz")):
-        texts, labels, replaced = read_csv_columns(path, ["text"], "category")
+        texts, labels, replaced = read_csv_columns(
+            path,
+            ["text"],
+            "category",
+            drop_empty_labels=bool(data_cfg.get("drop_empty_labels", False)),
+        )
     else:
         texts, labels, replaced = [], [], 0
         for category, data in sorted(_raw_articles(path)):
