@@ -22,12 +22,32 @@ os.environ.setdefault(
     "XLA_FLAGS", "--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true"
 )
 
+import shutil
 import socket
+import tempfile
 
 import pytest
 from tiny_corpora import write_data_dir
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_configure(config):
+    """One JAX compilation cache for the whole session (this process, the xdist workers it
+    starts, and every CLI subprocess, which inherit the environment): the suite runs the same
+    small train/eval programs in many processes, and each compiles them only once."""
+    if "JAX_COMPILATION_CACHE_DIR" not in os.environ:
+        os.environ["JAX_COMPILATION_CACHE_DIR"] = tempfile.mkdtemp(prefix="rnnjax-test-jax-")
+        os.environ["RNNJAX_TEST_OWNS_JAX_CACHE"] = "1"
+        os.environ["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] = "0"
+        os.environ["JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES"] = "0"
+
+
+def pytest_unconfigure(config):
+    if os.environ.get("RNNJAX_TEST_OWNS_JAX_CACHE") and "PYTEST_XDIST_WORKER" not in os.environ:
+        shutil.rmtree(os.environ.pop("JAX_COMPILATION_CACHE_DIR"), ignore_errors=True)
+
+
 # The real corpora, when the caller pointed RNNJAX_DATA_DIR at them (CI does: ../shared/data).
 # Read before the session points RNNJAX_DATA_DIR at the tiny corpora below.
 REAL_DATA_DIR = os.environ.get("RNNJAX_DATA_DIR", "")
