@@ -60,9 +60,6 @@ def read_texts(arguments: Sequence[str], input_file: str | None) -> list[str]:
 
 def main(argv: Sequence[str]) -> None:
     """Restores the model and prints a prediction (or an explanation) per text."""
-    from rnnjax.training import restore
-    from rnnjax.training.inference import classify_texts
-
     if _EXPLAIN.value:
         if argv[1:] or _INPUT.value:
             raise UserError(
@@ -71,7 +68,15 @@ def main(argv: Sequence[str]) -> None:
             )
     elif _EXPLAIN_HTML.value:
         raise UserError('--explain-html FILE writes the texts of --explain; add --explain "TEXT"')
+    if _EXPLAIN_HTML.value and not Path(_EXPLAIN_HTML.value).parent.is_dir():
+        raise UserError(
+            f"--explain-html {_EXPLAIN_HTML.value}: folder {Path(_EXPLAIN_HTML.value).parent} "
+            "does not exist"
+        )
     texts = _EXPLAIN.value or read_texts(argv[1:], _INPUT.value)
+    from rnnjax.training import restore  # JAX and Flax: after the command line is checked
+    from rnnjax.training.inference import classify_texts
+
     restored = restore(_WORKDIR.value, _CHECKPOINT.value)
     if restored.labels is None:
         raise UserError(

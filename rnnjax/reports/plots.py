@@ -71,6 +71,8 @@ def plot_label_distribution(
       counts: split name -> int[C] texts per class, in ``names`` order.
       names: the C class names (drawn once, on the left, so long names stay readable).
     """
+    from matplotlib.ticker import MaxNLocator
+
     plt = _pyplot()
     widest = max(len(name) for name in names)
     fig, axes = plt.subplots(
@@ -87,6 +89,7 @@ def plot_label_distribution(
         ax.set_xlim(0, max(int(split_counts.max()), 1) * 1.2)  # room for the counts
         ax.set_title(f"{split} ({int(split_counts.sum()):,} texts)")
         ax.set_xlabel("texts")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(axis="x", alpha=0.3)
     axes[0, 0].set_yticks(rows, list(names))
     axes[0, 0].invert_yaxis()  # first class on top
