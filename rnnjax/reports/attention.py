@@ -141,6 +141,7 @@ def explanations_html(explanations: Sequence[Explanation], title: str, max_len: 
         "body { font-family: sans-serif; max-width: 60em; margin: 2em auto; line-height: 1.9; }\n"
         "h2 { font-size: 1.05em; margin-bottom: 0; }\n"
         ".scale, details { color: #555; font-size: 0.9em; }\n"
+        "details p { white-space: pre-wrap; line-height: 1.4; }\n"
         ".tokens span { padding: 0.1em 0.15em; border-radius: 0.2em; }\n"
         "section { border-top: 1px solid #ccc; padding-top: 0.5em; }\n"
         "</style>\n</head>\n<body>\n"
