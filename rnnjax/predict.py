@@ -2,7 +2,7 @@
 
     python -m rnnjax.predict --workdir runs/bbc "Shares rose after the bank's results" \\
         "The striker scored twice" [--input FILE] [--top_k 3] [--json]
-    python -m rnnjax.predict --workdir runs/bbc_attention --explain "The striker scored twice" \
+    python -m rnnjax.predict --workdir runs/bbc_attention --explain "The striker scored twice" \\
         [--explain "..."] [--explain-html FILE] [--json]
 
 Prints each text's predicted label and its top class probabilities; ``--json`` prints a list of
