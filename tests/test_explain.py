@@ -16,6 +16,7 @@ from train_helpers import ATTENTION, error_line, run_module, trained_workdir
 from rnnjax.data import load_corpus, text_normalizer
 from rnnjax.models.encoder import RecurrentEncoder
 from rnnjax.training import restore
+from rnnjax.training.inference import classify_texts
 
 SHORT = "Shares rose after the bank's results"
 UNKNOWN = "zzzz qqqq"  # two out-of-vocabulary words
@@ -43,10 +44,9 @@ def tokens_read(restored, text: str) -> list[str]:
     return [w if w in vocabulary else "<oov>" for w in words][: restored.config.data.max_len]
 
 
-def numpy_attention(workdir, texts: list[str]) -> list[np.ndarray]:
+def numpy_attention(restored, texts: list[str]) -> list[np.ndarray]:
     """Per text: softmax(scale * h h^T) over its real steps, from the encoder outputs h the
     model computes, averaged over the queries (float64)."""
-    restored = restore(workdir)
     d = restored.config.data
     clean = text_normalizer(d)
     ids = [restored.vocab.encode(clean(t))[: d.max_len] for t in texts]
@@ -102,10 +102,10 @@ def test_weights_are_the_scaled_dot_product_softmax_over_the_tokens_read(
     explained = json.loads(result.stdout)
     restored = restore(workdir)
     max_len = restored.config.data.max_len
-    predicted = run_module("rnnjax.predict", "--workdir", str(workdir), "--json", *texts)
-    for item, want, plain, text in zip(
-        explained, numpy_attention(workdir, texts), json.loads(predicted.stdout), texts,
-        strict=True,
+    plain = classify_texts(restored, texts)
+    names = restored.labels.names
+    for item, want, probabilities, text in zip(
+        explained, numpy_attention(restored, texts), plain, texts, strict=True
     ):
         read = tokens_read(restored, text)
         assert item["tokens"] == read and item["text"] == text
@@ -113,8 +113,8 @@ def test_weights_are_the_scaled_dot_product_softmax_over_the_tokens_read(
         if read:
             assert sum(item["weights"]) == pytest.approx(1.0, abs=1e-5)
         np.testing.assert_allclose(item["weights"], want, atol=2e-6)
-        assert item["label"] == plain["label"]
-        assert item["probabilities"] == pytest.approx(plain["probabilities"], abs=1e-6)
+        assert item["label"] == names[int(probabilities.argmax())]
+        np.testing.assert_allclose(list(item["probabilities"].values()), probabilities, atol=1e-6)
     assert explained[1]["tokens"] == ["<oov>", "<oov>"] and explained[2]["tokens"] == []
     assert len(explained[3]["tokens"]) == max_len
 
