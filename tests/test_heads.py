@@ -71,3 +71,16 @@ def test_last_returns_the_final_hidden_and_unknown_kind_is_rejected():
     np.testing.assert_array_equal(Pooling("last").apply({}, OUTPUTS, LENGTHS, last), last)
     with pytest.raises(ConfigError, match=r"pooling='first' is unknown; expected one of"):
         Pooling("first").apply({}, OUTPUTS, LENGTHS, last)
+
+
+def test_attention_sows_its_softmax_weights_with_padded_keys_at_zero():
+    pooling = Pooling("attention", attention_use_scale=False)
+    _, state = pooling.apply({}, OUTPUTS, LENGTHS, None, mutable=["intermediates"])
+    (weights,) = state["intermediates"]["attention"]["weights"]
+    assert weights.shape == (B, T, T) and weights.dtype == jnp.float32
+    for b, n in enumerate(np.asarray(LENGTHS)[:2]):
+        v = np.asarray(OUTPUTS)[b, :n].astype(np.float64)
+        scores = F**-0.5 * v @ v.T
+        want = np.exp(scores - scores.max(1, keepdims=True))
+        np.testing.assert_allclose(weights[b, :n, :n], want / want.sum(1, keepdims=True), atol=1e-6)
+        assert not np.any(weights[b, :, n:])  # padded keys get no weight, at any query

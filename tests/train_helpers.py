@@ -14,8 +14,9 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SMOKE = ["--config", "configs/bbc_news.py:smoke", "--config.train.checkpoint_every_steps=5"]
+ATTENTION = ("--config.model.pooling=attention",)  # the smoke model with attention pooling
 
-_trained: dict[str, Path] = {}
+_trained: dict[tuple[str, ...], Path] = {}
 
 
 def cli_env(**extra: str) -> dict[str, str]:
@@ -66,14 +67,15 @@ def comparable_rows(workdir: Path) -> list[dict]:
     return [{k: v for k, v in row.items() if k != "tokens_per_sec"} for row in rows]
 
 
-def trained_workdir(root: Path) -> Path:
-    """The BBC smoke run (2 epochs, checkpoints every 5 steps), trained once per session."""
-    if "smoke" not in _trained:
-        workdir = root / "bbc_smoke"
-        result = run_module("rnnjax.train", *SMOKE, "--workdir", str(workdir))
+def trained_workdir(root: Path, *overrides: str) -> Path:
+    """The BBC smoke run (2 epochs, checkpoints every 5 steps), with ``overrides`` such as
+    ``ATTENTION``; each distinct run is trained once per session (per test worker)."""
+    if overrides not in _trained:
+        workdir = root / (f"bbc_smoke_{len(_trained)}" if overrides else "bbc_smoke")
+        result = run_module("rnnjax.train", *SMOKE, *overrides, "--workdir", str(workdir))
         assert result.returncode == 0, result.stderr[-3000:]
-        _trained["smoke"] = workdir
-    return _trained["smoke"]
+        _trained[overrides] = workdir
+    return _trained[overrides]
 
 
 def error_line(result: subprocess.CompletedProcess) -> str:

@@ -6,30 +6,54 @@ from __future__ import annotations
 import ml_collections
 import numpy as np
 
-from rnnjax.data.prepare import SPLITS, prepare_classification, prepare_language_model
+from rnnjax.data.prepare import (
+    SPLITS,
+    ClassificationData,
+    LanguageModelData,
+    prepare_classification,
+    prepare_language_model,
+)
 
 PERCENTILES = (50, 90, 99)
 
 
-def describe(config: ml_collections.ConfigDict) -> dict:
+def is_language_model(config: ml_collections.ConfigDict) -> bool:
+    """Whether ``config`` describes a language model (``model.kind == "lm"`` or a text corpus)."""
+    return config.data.corpus == "text" or config.get("model", {}).get("kind") == "lm"
+
+
+def prepare_for(config: ml_collections.ConfigDict) -> ClassificationData | LanguageModelData:
+    """The encoded corpus of ``config``: language-model or classification data."""
+    if is_language_model(config):
+        return prepare_language_model(config.data)
+    return prepare_classification(config.data)
+
+
+def describe(
+    config: ml_collections.ConfigDict,
+    data: ClassificationData | LanguageModelData | None = None,
+) -> dict:
     """Returns the statistics of ``config.data`` as a JSON-ready dict.
 
-    Keys: ``corpus``, ``task``, ``vocab_size``, ``decode_replacements`` and ``splits`` ->
-    {train, validation, test} -> {``num_examples``, ``class_counts``, ``oov_rate``,
-    ``length_percentiles``, ``truncated_share``} for classification, or {``num_tokens``,
-    ``oov_rate``} for language models (``model.kind == "lm"`` or ``data.corpus == "text"``).
+    Args:
+      config: the experiment config.
+      data: its corpus from :func:`prepare_for`, when the caller has it already.
+
+    Returns:
+      Keys ``corpus``, ``task``, ``vocab_size``, ``decode_replacements`` and ``splits`` ->
+      {train, validation, test} -> {``num_examples``, ``class_counts``, ``oov_rate``,
+      ``length_percentiles``, ``truncated_share``} for classification, or {``num_tokens``,
+      ``oov_rate``} for language models (see :func:`is_language_model`).
     """
     data_cfg = config.data
-    is_lm = data_cfg.corpus == "text" or config.get("model", {}).get("kind") == "lm"
+    is_lm = is_language_model(config)
+    data = data if data is not None else prepare_for(config)
     if is_lm:
-        lm = prepare_language_model(data_cfg)
         splits = {
-            name: {"num_tokens": len(ids), "oov_rate": _oov_rate(ids, lm.vocab.oov_id)}
-            for name, ids in lm.splits.items()
+            name: {"num_tokens": len(ids), "oov_rate": _oov_rate(ids, data.vocab.oov_id)}
+            for name, ids in data.splits.items()
         }
-        vocab, replaced = lm.vocab, lm.decode_replacements
     else:
-        data = prepare_classification(data_cfg)
         splits = {}
         for name in SPLITS:
             split = data.splits[name]
@@ -47,14 +71,13 @@ def describe(config: ml_collections.ConfigDict) -> dict:
                 if len(lengths)
                 else 0.0,
             }
-        vocab, replaced = data.vocab, data.decode_replacements
     return {
         "corpus": data_cfg.corpus,
         "task": "language_model" if is_lm else "classification",
         "level": data_cfg.level,
-        "vocab_size": len(vocab),
+        "vocab_size": len(data.vocab),
         "max_len": int(data_cfg.max_len),
-        "decode_replacements": int(replaced),
+        "decode_replacements": int(data.decode_replacements),
         "splits": splits,
     }
 

@@ -37,7 +37,8 @@ class DotProductAttention(nn.Module):
 
     scores = scale * (outputs @ outputs^T), padded keys excluded, softmax over keys (float32),
     context = weights @ outputs, zeroed at padded queries. ``scale`` is 1/sqrt(F), the scaled
-    dot product of Vaswani et al. (2017), so the softmax does not saturate as F grows.
+    dot product of Vaswani et al. (2017), so the softmax does not saturate as F grows. The
+    weights are sown into the "intermediates" collection as ``weights`` (float32[B, T, T]).
 
     Attributes:
         use_scale: learn ``scale`` (a scalar initialised to 1/sqrt(F)), as Keras'
@@ -56,8 +57,11 @@ class DotProductAttention(nn.Module):
             scale = self.param("scale", nn.initializers.constant(scale), ())
         scores = scores * scale
         scores = jnp.where(mask[:, None, :], scores, jnp.finfo(jnp.float32).min)
-        weights = nn.softmax(scores, axis=-1).astype(outputs.dtype)
-        context = jnp.einsum("bqk,bkf->bqf", weights, outputs)
+        weights = nn.softmax(scores, axis=-1)
+        # float32[B, T, T] (query, key); kept only when "intermediates" is mutable, as when
+        # rnnjax.training.inference.attention_weights explains a prediction.
+        self.sow("intermediates", "weights", weights)
+        context = jnp.einsum("bqk,bkf->bqf", weights.astype(outputs.dtype), outputs)
         return jnp.where(mask[..., None], context, 0)
 
 

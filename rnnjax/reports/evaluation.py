@@ -1,6 +1,8 @@
 """Restore a workdir's model, evaluate it on a split and write ``workdir/report/``.
 
-Classifiers: accuracy, macro-F1, scikit-learn's per-class report, confusion matrix and curves.
+Classifiers: accuracy, macro-F1, scikit-learn's per-class report, confusion matrix, curves, the
+most confident errors (``misclassified.md``) and, for attention models, a few texts shaded by
+the attention each token gets (``attention.html``).
 Language models: loss in nats per token, perplexity and the token count, and curves.
 """
 
@@ -13,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from rnnjax.errors import DataError
+from rnnjax.reports.misclassified import misclassified_markdown
 from rnnjax.reports.plots import plot_confusion_matrix, plot_curves
 from rnnjax.training import restore
 from rnnjax.training import workdir as files
@@ -20,6 +23,7 @@ from rnnjax.training.inference import classify_texts, language_model_metrics
 from rnnjax.training.restore import Restored
 
 SPLITS = ("train", "validation", "test")
+ATTENTION_EXAMPLES = 8  # texts of the split shown in report/attention.html (the first ones)
 
 
 def default_split(kind: str) -> str:
@@ -49,9 +53,7 @@ def evaluate_workdir(
         metrics = _language_model_report(restored, split)
         text = None
     else:
-        metrics, text, matrix = _classification_report(restored, split)
-        (report_dir / "classification_report.txt").write_text(text)
-        plot_confusion_matrix(matrix, restored.labels.names, report_dir / "confusion_matrix.png")
+        metrics, text = _classification_report(restored, split, report_dir)
     metrics = {**metrics, "split": split, "checkpoint_step": restored.step}
     (report_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     history = files.read_metrics(workdir)
@@ -61,8 +63,9 @@ def evaluate_workdir(
 
 
 def _classification_report(
-    restored: Restored, split: str
-) -> tuple[dict[str, Any], str, np.ndarray]:
+    restored: Restored, split: str, report_dir: Path
+) -> tuple[dict[str, Any], str]:
+    """Writes the classifier's report files; returns its metrics and the per-class report."""
     from sklearn.metrics import accuracy_score, classification_report, confusion_matrix, f1_score
 
     from rnnjax.data import load_corpus
@@ -90,7 +93,32 @@ def _classification_report(
         "num_examples": len(truth),
         "per_class": {name: per_class[name] for name in names},
     }
-    return metrics, text, confusion_matrix(truth, predicted, labels=ids)
+    (report_dir / "classification_report.txt").write_text(text)
+    plot_confusion_matrix(
+        confusion_matrix(truth, predicted, labels=ids), names, report_dir / "confusion_matrix.png"
+    )
+    (report_dir / "misclassified.md").write_text(
+        misclassified_markdown(data.texts, truth, probabilities, names, split), encoding="utf-8"
+    )
+    if restored.config.model.pooling == "attention":
+        _attention_report(restored, data.texts, truth, split, report_dir / "attention.html")
+    return metrics, text
+
+
+def _attention_report(
+    restored: Restored, texts: list[str], truth: np.ndarray, split: str, path: Path
+) -> None:
+    """Writes the first ``ATTENTION_EXAMPLES`` texts of ``split`` shaded by their attention."""
+    from rnnjax.reports.attention import explain_texts, explanations_html
+
+    shown = slice(0, ATTENTION_EXAMPLES)
+    names = restored.labels.names
+    explanations = explain_texts(restored, texts[shown], [names[i] for i in truth[shown]])
+    title = f"Attention on the first {len(explanations)} {split} texts (step {restored.step})"
+    path.write_text(
+        explanations_html(explanations, title, int(restored.config.data.max_len)),
+        encoding="utf-8",
+    )
 
 
 def _language_model_report(restored: Restored, split: str) -> dict[str, Any]:
