@@ -33,14 +33,22 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def pytest_configure(config):
-    """One JAX compilation cache for the whole session (this process, the xdist workers it
-    starts, and every CLI subprocess, which inherit the environment): the suite runs the same
-    small train/eval programs in many processes, and each compiles them only once."""
-    if "JAX_COMPILATION_CACHE_DIR" not in os.environ:
-        os.environ["JAX_COMPILATION_CACHE_DIR"] = tempfile.mkdtemp(prefix="rnnjax-test-jax-")
+    """One JAX compilation cache for every session in this checkout (this process, the xdist
+    workers, every CLI subprocess, which inherit the environment; kept in pytest's cache folder
+    between runs): the suite runs the same small programs in many processes, and a rerun (CI
+    runs the suite twice) compiles almost nothing. JAX keys each entry by the program, the
+    compile options and the JAX version, so a changed program never reads a stale one;
+    ``pytest --cache-clear`` empties it."""
+    if "JAX_COMPILATION_CACHE_DIR" in os.environ:
+        return
+    if config.pluginmanager.hasplugin("cacheprovider"):
+        folder = str(config.cache.mkdir("jax_compilation_cache"))
+    else:  # -p no:cacheprovider: a cache for this session only
+        folder = tempfile.mkdtemp(prefix="rnnjax-test-jax-")
         os.environ["RNNJAX_TEST_OWNS_JAX_CACHE"] = "1"
-        os.environ["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] = "0"
-        os.environ["JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES"] = "0"
+    os.environ["JAX_COMPILATION_CACHE_DIR"] = folder
+    os.environ["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] = "0"
+    os.environ["JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES"] = "0"
 
 
 def pytest_unconfigure(config):

@@ -1,12 +1,15 @@
 """Helpers shared by the training/evaluate/predict tests: CLI subprocesses and one trained run.
 
-Not a test module. The smoke run below is trained once per session and reused read-only.
+Not a test module. The smoke run below is trained once per session and copied to each worker.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -69,11 +72,24 @@ def comparable_rows(workdir: Path) -> list[dict]:
 
 def trained_workdir(root: Path, *overrides: str) -> Path:
     """The BBC smoke run (2 epochs, checkpoints every 5 steps), with ``overrides`` such as
-    ``ATTENTION``; each distinct run is trained once per session (per test worker)."""
+    ``ATTENTION``: trained once per session for all test workers, each of which gets its own
+    copy under ``root`` (tests may write reports into it)."""
     if overrides not in _trained:
-        workdir = root / (f"bbc_smoke_{len(_trained)}" if overrides else "bbc_smoke")
-        result = run_module("rnnjax.train", *SMOKE, *overrides, "--workdir", str(workdir))
-        assert result.returncode == 0, result.stderr[-3000:]
+        name = "bbc_smoke"
+        if overrides:
+            name += "_" + hashlib.sha1("\0".join(overrides).encode()).hexdigest()[:8]
+        shared = root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root
+        trained = shared / "shared_runs" / name
+        trained.parent.mkdir(parents=True, exist_ok=True)
+        with (trained.parent / f"{name}.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # the first worker trains, the others wait
+            if not (trained / "TRAINED").exists():
+                shutil.rmtree(trained, ignore_errors=True)
+                result = run_module("rnnjax.train", *SMOKE, *overrides, "--workdir", str(trained))
+                assert result.returncode == 0, result.stderr[-3000:]
+                (trained / "TRAINED").touch()
+        workdir = root / name
+        shutil.copytree(trained, workdir, ignore=shutil.ignore_patterns("TRAINED"))
         _trained[overrides] = workdir
     return _trained[overrides]
 
