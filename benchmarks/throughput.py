@@ -145,7 +145,12 @@ def build_jax(impl: str, cell: str, dirs: int, batch: int, time_: int) -> dict[s
 
 
 def build_torch(cell: str, dirs: int, threads: int) -> dict[str, Step]:
-    """Eager PyTorch: nn.LSTM / nn.GRU (batch_first), the same classifier and Adam."""
+    """Eager PyTorch: nn.LSTM / nn.GRU (batch_first), the same classifier and Adam.
+
+    OpenMP threads sleep when idle (OMP_WAIT_POLICY=PASSIVE): on a shared, oversubscribed
+    machine spinning ones made PyTorch 4-10x slower than this.
+    """
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     import torch
 
     torch.set_num_threads(threads)
