@@ -79,6 +79,7 @@ def model_config() -> ml_collections.ConfigDict:
             reset_after=True,  # GRU form: True = cuDNN/Flax/Keras 2+, False = Cho et al. 2014
             projection="step",  # step | sequence | chunk: where x @ W_i is computed
             chunk_size=0,  # time steps per input-projection chunk (projection="chunk"); 0 = auto
+            backward="auto",  # auto | autodiff | custom: how the recurrence's gradient is computed
             attention_use_scale=True,  # pooling="attention": learn the 1/sqrt(F) score scale
         )
     )

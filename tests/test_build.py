@@ -22,6 +22,7 @@ def test_classifier_from_config_carries_every_model_key():
         reset_after=False,
         projection="chunk",
         chunk_size=3,
+        backward="custom",
         attention_use_scale=False,
     )
     model = build_model(cfg, vocab_size=50, num_classes=4)
@@ -36,6 +37,7 @@ def test_classifier_from_config_carries_every_model_key():
         jnp.bfloat16,
     )
     assert (enc.projection, enc.chunk_size, enc.reset_after) == ("chunk", 3, False)
+    assert enc.backward == "custom"
 
 
 def test_language_model_from_config():
@@ -52,6 +54,7 @@ def test_language_model_from_config():
         ("pooling", "sum", r"model.pooling='sum'; expected one of"),
         ("dtype", "float16", r"model.dtype='float16'; expected one of \('float32', 'bfloat16'\)"),
         ("projection", "hoisted", r"projection='hoisted'; expected one of"),
+        ("backward", "fused", r"backward='fused'; expected one of"),
         ("hidden_size", 0, r"hidden_size must be >= 1"),
         ("dropout", 1.5, r"dropout must lie in \[0, 1\)"),
     ],

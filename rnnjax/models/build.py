@@ -32,6 +32,7 @@ def encoder_from_config(model_cfg: ml_collections.ConfigDict) -> RecurrentEncode
         recurrent_dropout=model_cfg.recurrent_dropout,
         projection=model_cfg.projection,
         chunk_size=model_cfg.chunk_size,
+        backward=model_cfg.backward,
     )
     encoder.check_config()  # fail now, not at the first call
     return encoder

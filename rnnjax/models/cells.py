@@ -11,7 +11,10 @@ scanned step, or hoisted out of it per sequence or per chunk of steps). Per dire
 
 Each step names (``checkpoint_name``, an identity) the few values its backward pass reads back:
 the encoder's rematerialised step keeps only these per time step and recomputes the rest of
-the gate arithmetic in the backward pass (see ``SAVED``).
+the gate arithmetic in the backward pass (see ``SAVED``). For the hand-written backward pass
+(rnnjax.models.recurrence) each cell also gives ``forward`` (the step plus its residuals),
+``backward`` (one step's sequential gradient) and ``recurrent_grads`` (the recurrent weights'
+gradients from all time steps at once).
 """
 
 from __future__ import annotations
@@ -33,22 +36,55 @@ CELL_NAMES = ("lstm", "gru", "rnn")
 SAVED = "rnnjax_saved"  # checkpoint_name of the per-step values kept for the backward pass
 
 
-def _activate(z: Array, kinds: tuple[str, ...]) -> list[Array]:
-    """Splits ``z`` into ``len(kinds)`` gates and applies sigmoid/tanh with ONE tanh call.
+def _scales(z: Array, kinds: tuple[str, ...]) -> Array:
+    """Per-unit s of ``s * tanh(s * z) + (1 - s)``: 0.5 on sigmoid gates, 1 on tanh gates."""
+    size = z.shape[-1] // len(kinds)
+    s = np.repeat(np.array([0.5 if k == "sigmoid" else 1.0 for k in kinds], np.float32), size)
+    return s.astype(z.dtype)
+
+
+def _activate(z: Array, kinds: tuple[str, ...]) -> Array:
+    """Activates the ``len(kinds)`` gates of ``z`` (sigmoid/tanh) with ONE tanh call, unsplit.
 
     sigmoid(v) = 0.5 * tanh(0.5 * v) + 0.5, so ``s * tanh(s * z) + (1 - s)`` with s = 0.5 on
     sigmoid gates and s = 1 on tanh gates activates every gate in one fused transcendental pass
     (the gate arithmetic is about half the cost of a CPU step).
     """
-    size = z.shape[-1] // len(kinds)
-    s = np.repeat(np.array([0.5 if k == "sigmoid" else 1.0 for k in kinds], np.float32), size)
-    s = s.astype(z.dtype)
-    y = s * jnp.tanh(s * z) + (1 - s)
-    return jnp.split(y, len(kinds), axis=-1)
+    s = _scales(z, kinds)
+    return s * jnp.tanh(s * z) + (1 - s)
+
+
+def _activation_grad(y: Array, kinds: tuple[str, ...]) -> Array:
+    """d y / d z of ``_activate`` from its output y: s^2 - (y - 1 + s)^2 (y(1-y), 1-y^2)."""
+    s = _scales(y, kinds)
+    return s * s - (y - 1 + s) ** 2
+
+
+def _split(y: Array, parts: int) -> list[Array]:
+    return jnp.split(y, parts, axis=-1)
+
+
+LSTM_GATES = ("sigmoid", "sigmoid", "tanh", "sigmoid")
+ZR_GATES = ("sigmoid", "sigmoid")
+
+
+class _Cell:
+    """What every cell shares: ``step`` is ``forward`` without the residuals."""
+
+    def step(self, p: Mapping[str, Array], carry: Carry, x_proj: Array, mask: Array = 1) -> Carry:
+        """One step on projected inputs: the new carry (the equations are in ``forward``)."""
+        return self.forward(p, carry, x_proj, mask)[0]
+
+    def recurrent_grads(
+        self, p: Mapping[str, Array], res: tuple, h_masked: Array, emitted: tuple
+    ) -> dict:
+        """Recurrent params' gradients from all N = T*B rows at once: h_masked float[N, H] is
+        the matmul's input (h times the dropout mask), ``emitted`` what ``backward`` emitted."""
+        return {"recurrent_kernel": h_masked.T @ emitted[0]}
 
 
 @dataclasses.dataclass(frozen=True)
-class LSTMCell:
+class LSTMCell(_Cell):
     """Long short-term memory (Hochreiter & Schmidhuber 1997) with a forget gate; gates i, f, g, o.
 
     Attributes:
@@ -60,14 +96,33 @@ class LSTMCell:
 
     has_recurrent_bias = False
 
-    def step(self, p: Mapping[str, Array], carry: Carry, x_proj: Array, mask: Array = 1) -> Carry:
-        """One step: i, f, o = sigmoid(.), g = tanh(.); c' = f*c + i*g; h' = o*tanh(c')."""
+    def forward(
+        self, p: Mapping[str, Array], carry: Carry, x_proj: Array, mask: Array = 1
+    ) -> tuple[Carry, tuple]:
+        """i, f, o = sigmoid(.), g = tanh(.); c' = f*c + i*g; h' = o*tanh(c').
+
+        Returns the new carry and the residuals of ``backward``: the gates float[B, 4H] and
+        tanh(c') float[B, H].
+        """
         c, h = carry
         z = checkpoint_name(x_proj + (h * mask) @ p["recurrent_kernel"], SAVED)
-        i, f, g, o = _activate(z, ("sigmoid", "sigmoid", "tanh", "sigmoid"))
+        y = _activate(z, LSTM_GATES)
+        i, f, g, o = _split(y, 4)
         c = f * c + i * g
-        h = o * jnp.tanh(c)
-        return c, h
+        tanh_c = jnp.tanh(c)
+        return (c, o * tanh_c), (y, tanh_c)
+
+    def backward(
+        self, p: Mapping[str, Array], res: tuple, prev: Carry, d_new: Carry, mask: Array = 1
+    ) -> tuple[Carry, tuple]:
+        """Step gradients: (d carry before the step, (d x_proj float[B, 4H],)) from d_new."""
+        y, tanh_c = res
+        i, f, g, o = _split(y, 4)
+        dc, dh = d_new
+        dc = dc + dh * o * (1 - tanh_c**2)
+        dz = jnp.concatenate([dc * g, dc * prev[0], dc * i, dh * tanh_c], -1)
+        dz = dz * _activation_grad(y, LSTM_GATES)
+        return (dc * f, (dz @ p["recurrent_kernel"].T) * mask), (dz,)
 
     def bias_init(self, hidden_size: int) -> np.ndarray:
         """Initial ``bias`` float[4H]: zeros, ``forget_bias`` on the forget gate."""
@@ -81,8 +136,13 @@ class LSTMCell:
     def hidden(carry: Carry) -> Array:
         return carry[1]
 
+    @staticmethod
+    def with_hidden(carry: Carry, h: Array) -> Carry:
+        """``carry`` with its hidden vector replaced by ``h``."""
+        return carry[0], h
 
-class _HiddenCarry:
+
+class _HiddenCarry(_Cell):
     """Carry of cells whose whole state is the hidden vector h."""
 
     def zero_carry(self, batch_shape: tuple[int, ...], hidden_size: int, dtype: Any) -> Carry:
@@ -91,6 +151,10 @@ class _HiddenCarry:
     @staticmethod
     def hidden(carry: Carry) -> Array:
         return carry
+
+    @staticmethod
+    def with_hidden(carry: Carry, h: Array) -> Carry:
+        return h
 
 
 @dataclasses.dataclass(frozen=True)
@@ -111,24 +175,79 @@ class GRUCell(_HiddenCarry):
     def has_recurrent_bias(self) -> bool:
         return self.reset_after
 
-    def step(self, p: Mapping[str, Array], carry: Carry, x_proj: Array, mask: Array = 1) -> Carry:
-        """One step: z, r = sigmoid(.); n = tanh(.) as above; h' = (1 - z) * n + z * h."""
+    def forward(
+        self, p: Mapping[str, Array], carry: Carry, x_proj: Array, mask: Array = 1
+    ) -> tuple[Carry, tuple]:
+        """z, r = sigmoid(.); n = tanh(.) as above; h' = (1 - z) * n + z * h.
+
+        Returns h' and the residuals of ``backward``: z, r float[B, 2H], n float[B, H] and
+        (reset_after) the recurrent candidate term h U_n + b_hn float[B, H].
+        """
         h = carry
         u = p["recurrent_kernel"]
         hidden_size = h.shape[-1]
         xzr, xn = x_proj[..., : 2 * hidden_size], x_proj[..., 2 * hidden_size :]
         if self.reset_after:
             hu = checkpoint_name((h * mask) @ u, SAVED)
-            z, r = _activate(xzr + hu[..., : 2 * hidden_size], ("sigmoid", "sigmoid"))
+            zr = _activate(xzr + hu[..., : 2 * hidden_size], ZR_GATES)
             # Kept too: recomputed, the gates fuse with the scanned x_proj slice into one XLA:CPU
             # loop that runs ~10x slower than the separate fusions (GRU projection="sequence").
-            z, r = checkpoint_name((z, r), SAVED)
-            n = jnp.tanh(xn + r * (hu[..., 2 * hidden_size :] + p["recurrent_bias"]))
+            z, r = checkpoint_name(_split(zr, 2), SAVED)
+            a = hu[..., 2 * hidden_size :] + p["recurrent_bias"]
+            n = jnp.tanh(xn + r * a)
+            res = (zr, n, a)
         else:
             hzr = checkpoint_name((h * mask) @ u[:, : 2 * hidden_size], SAVED)
-            z, r = checkpoint_name(_activate(xzr + hzr, ("sigmoid", "sigmoid")), SAVED)
+            zr = _activate(xzr + hzr, ZR_GATES)
+            z, r = checkpoint_name(_split(zr, 2), SAVED)
             n = jnp.tanh(xn + checkpoint_name((r * h * mask) @ u[:, 2 * hidden_size :], SAVED))
-        return (1 - z) * n + z * h
+            res = (zr, n)
+        return (1 - z) * n + z * h, res
+
+    def backward(
+        self, p: Mapping[str, Array], res: tuple, prev: Carry, d_new: Carry, mask: Array = 1
+    ) -> tuple[Carry, tuple]:
+        """Step gradients: (d h before the step, (d x_proj float[B, 3H], [d of h U_n + b_hn])).
+
+        The recurrent matmul's own gradient, for reset_after, is d x_proj with its candidate
+        part replaced by the emitted d(h U_n + b_hn).
+        """
+        zr, n = res[0], res[1]
+        u = p["recurrent_kernel"]
+        hidden_size = n.shape[-1]
+        z, r = _split(zr, 2)
+        dn = d_new * (1 - z) * (1 - n**2)
+        dh = d_new * z
+        if self.reset_after:
+            dzr = jnp.concatenate([d_new * (prev - n), dn * res[2]], -1)
+            dzr = dzr * _activation_grad(zr, ZR_GATES)
+            da = dn * r
+            dh = dh + (jnp.concatenate([dzr, da], -1) @ u.T) * mask
+            return dh, (jnp.concatenate([dzr, dn], -1), da)
+        drh = dn @ u[:, 2 * hidden_size :].T  # d of (r * h * mask)
+        dzr = jnp.concatenate([d_new * (prev - n), drh * prev * mask], -1)
+        dzr = dzr * _activation_grad(zr, ZR_GATES)
+        dh = dh + (drh * r + dzr @ u[:, : 2 * hidden_size].T) * mask
+        return dh, (jnp.concatenate([dzr, dn], -1),)
+
+    def recurrent_grads(
+        self, p: Mapping[str, Array], res: tuple, h_masked: Array, emitted: tuple
+    ) -> dict:
+        hidden_size = h_masked.shape[-1]
+        dxp = emitted[0]
+        if self.reset_after:
+            du = jnp.concatenate([dxp[:, : 2 * hidden_size], emitted[1]], -1)
+            return {"recurrent_kernel": h_masked.T @ du, "recurrent_bias": emitted[1].sum(0)}
+        r = res[0][:, hidden_size:]
+        return {
+            "recurrent_kernel": jnp.concatenate(
+                [
+                    h_masked.T @ dxp[:, : 2 * hidden_size],
+                    (r * h_masked).T @ dxp[:, 2 * hidden_size :],
+                ],
+                -1,
+            )
+        }
 
     def bias_init(self, hidden_size: int) -> np.ndarray:
         return np.zeros(3 * hidden_size, np.float32)
@@ -142,8 +261,18 @@ class SimpleRNNCell(_HiddenCarry):
 
     has_recurrent_bias = False
 
-    def step(self, p: Mapping[str, Array], carry: Carry, x_proj: Array, mask: Array = 1) -> Carry:
-        return jnp.tanh(checkpoint_name(x_proj + (carry * mask) @ p["recurrent_kernel"], SAVED))
+    def forward(
+        self, p: Mapping[str, Array], carry: Carry, x_proj: Array, mask: Array = 1
+    ) -> tuple[Carry, tuple]:
+        """h' = tanh(x_proj + h U); the residual is h' itself."""
+        h = jnp.tanh(checkpoint_name(x_proj + (carry * mask) @ p["recurrent_kernel"], SAVED))
+        return h, (h,)
+
+    def backward(
+        self, p: Mapping[str, Array], res: tuple, prev: Carry, d_new: Carry, mask: Array = 1
+    ) -> tuple[Carry, tuple]:
+        dz = d_new * (1 - res[0] ** 2)
+        return (dz @ p["recurrent_kernel"].T) * mask, (dz,)
 
     def bias_init(self, hidden_size: int) -> np.ndarray:
         return np.zeros(hidden_size, np.float32)

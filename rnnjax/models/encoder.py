@@ -18,11 +18,15 @@ import numpy as np
 
 from rnnjax.errors import ConfigError
 from rnnjax.models.cells import SAVED, Cell, make_cell
+from rnnjax.models.recurrence import recurrence, scan_time
 
 Array = Any
 State = tuple  # final_state[layer][direction] -> the cell's carry (LSTM (c, h); GRU/RNN h)
 
 PROJECTIONS = ("step", "sequence", "chunk")
+BACKWARDS = ("auto", "autodiff", "custom")
+# backward="auto": the measured fastest gradient per platform (benchmarks/README.md)
+AUTO_BACKWARD = {"cpu": "custom"}  # any other platform: "autodiff"
 CHUNK_BYTES = 1 << 19  # target size of one chunk's projected inputs when chunk_size=0 (auto)
 
 
@@ -103,6 +107,7 @@ class RecurrentLayer(nn.Module):
     chunk_size: int
     recurrent_dropout: float
     dtype: Any
+    backward: str
 
     @nn.compact
     def __call__(
@@ -135,29 +140,31 @@ class RecurrentLayer(nn.Module):
         }
         if cell.has_recurrent_bias:
             params["recurrent_bias"] = self.param("recurrent_bias", nn.initializers.zeros, (d, h))
-        per_direction = [{k: v[i].astype(self.dtype) for k, v in params.items()} for i in range(d)]
+        per_direction = tuple(
+            {k: v[i].astype(self.dtype) for k, v in params.items()} for i in range(d)
+        )
 
-        batch, time = mask.shape
+        batch = mask.shape[0]
         x = x.astype(self.dtype)
         inputs = [x, reverse_rows(x, rev)] if d == 2 else [x]
         xs = tuple(jnp.swapaxes(a, 0, 1) for a in inputs)  # [T, B, E] each: time-major
         ms = jnp.swapaxes(mask, 0, 1)[..., None]  # [T, B, 1]
 
-        drop = [1] * d
+        drop = None
         if self.recurrent_dropout > 0 and not deterministic:
             keep = 1.0 - self.recurrent_dropout
             mask_rng = self.make_rng("dropout")  # one mask per sequence (Gal & Ghahramani)
             masks = jax.random.bernoulli(mask_rng, keep, (d, batch, h)) / keep
-            drop = list(masks.astype(self.dtype))
-
-        def project(xs_: tuple) -> tuple:
-            """Per direction [..., E] -> [..., G*H]: the input half of every gate."""
-            return tuple(
-                a @ p["kernel"] + p["bias"] for a, p in zip(xs_, per_direction, strict=True)
-            )
+            drop = tuple(masks.astype(self.dtype))
+        size = self.chunk_size or CHUNK_BYTES // (d * batch * width * x.dtype.itemsize)
+        scan_args = (self.projection, size, self.unroll)
+        if self.backward == "custom":
+            carry, ys = recurrence(cell, *scan_args, per_direction, xs, ms, carry, drop)
+            return self._merge(ys, rev), carry
 
         def step(c: tuple, x_proj: tuple, m: Array) -> tuple[tuple, tuple]:
-            new = [cell.step(*args) for args in zip(per_direction, c, x_proj, drop, strict=True)]
+            args = zip(per_direction, c, x_proj, drop or (1,) * d, strict=True)
+            new = [cell.step(*a) for a in args]
             c = jax.tree.map(lambda n, o: jnp.where(m, n, o), tuple(new), c)
             return c, tuple(jnp.where(m, cell.hidden(n), 0).astype(self.dtype) for n in new)
 
@@ -168,32 +175,16 @@ class RecurrentLayer(nn.Module):
         step = jax.checkpoint(
             step, policy=jax.checkpoint_policies.save_only_these_names(SAVED), prevent_cse=False
         )
+        carry, ys = scan_time(step, per_direction, carry, xs, ms, *scan_args)
+        return self._merge(ys, rev), carry
 
-        if self.projection == "step":
-            body = lambda _, c, xm: step(c, project(xm[0]), xm[1])
-            scanned = (xs, ms)
-        elif self.projection == "sequence":
-            body = lambda _, c, xm: step(c, xm[0], xm[1])
-            scanned = (project(xs), ms)
-        else:  # chunk: project a cache-sized block of steps, then scan inside it
-            size = self.chunk_size or CHUNK_BYTES // (d * batch * width * x.dtype.itemsize)
-            size = int(min(max(size, 1), time))
-            blocks = lambda a: jnp.pad(a, ((0, -time % size), (0, 0), (0, 0))).reshape(
-                -1, size, *a.shape[1:]
-            )
-            scanned = (tuple(map(blocks, xs)), blocks(ms))
-            body = lambda _, c, xm: jax.lax.scan(
-                lambda c2, a: step(c2, *a), c, (project(xm[0]), xm[1]), unroll=self.unroll
-            )
-        unroll = 1 if self.projection == "chunk" else self.unroll
-        scan = nn.scan(
-            body, variable_broadcast="params", split_rngs={"params": False}, unroll=unroll
-        )
-        carry, ys = scan(self, carry, scanned)
-        ys = [jnp.swapaxes(y.reshape(-1, batch, h)[:time], 0, 1) for y in ys]  # [B, T, H]
-        if d == 2:
+    @staticmethod
+    def _merge(ys: tuple, rev: Array) -> Array:
+        """float[B, T, D*H] from the time-major outputs per direction, in natural time order."""
+        ys = [jnp.swapaxes(y, 0, 1) for y in ys]  # [B, T, H]
+        if len(ys) == 2:
             ys[1] = reverse_rows(ys[1], rev)
-        return jnp.concatenate(ys, axis=-1), carry
+        return jnp.concatenate(ys, axis=-1)
 
 
 class RecurrentEncoder(nn.Module):
@@ -214,6 +205,10 @@ class RecurrentEncoder(nn.Module):
             "sequence" (one matmul for the whole sequence, before the scan) or "chunk" (one matmul
             per block of ``chunk_size`` steps, sized to stay in cache). All give equal results.
         chunk_size: steps per chunk for projection="chunk"; 0 picks one from ``CHUNK_BYTES``.
+        backward: how the gradient is computed: "autodiff" (of the rematerialised scanned
+            step), "custom" (``recurrence``'s hand-written backward scan, with the weight and
+            input gradients as large matmuls after it) or "auto" (the one measured fastest on
+            the default backend, ``AUTO_BACKWARD``). All give equal results.
     """
 
     cell: str = "lstm"
@@ -228,6 +223,7 @@ class RecurrentEncoder(nn.Module):
     recurrent_dropout: float = 0.0
     projection: str = "step"
     chunk_size: int = 0
+    backward: str = "auto"
 
     @property
     def num_directions(self) -> int:
@@ -242,11 +238,19 @@ class RecurrentEncoder(nn.Module):
         carry = self.make_cell().zero_carry((batch_size,), self.hidden_size, jnp.dtype(self.dtype))
         return tuple((carry,) * self.num_directions for _ in range(self.num_layers))
 
+    def backward_path(self) -> str:
+        """ "autodiff" or "custom": ``backward``, with "auto" resolved for the default backend."""
+        if self.backward != "auto":
+            return self.backward
+        return AUTO_BACKWARD.get(jax.default_backend(), "autodiff")
+
     def check_config(self) -> None:
         """Raises ConfigError naming the first invalid attribute."""
         self.make_cell()
         if self.projection not in PROJECTIONS:
             raise ConfigError(f"projection={self.projection!r}; expected one of {PROJECTIONS}")
+        if self.backward not in BACKWARDS:
+            raise ConfigError(f"backward={self.backward!r}; expected one of {BACKWARDS}")
         for name in ("hidden_size", "num_layers", "unroll"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
@@ -295,6 +299,7 @@ class RecurrentEncoder(nn.Module):
                 chunk_size=self.chunk_size,
                 recurrent_dropout=self.recurrent_dropout,
                 dtype=jnp.dtype(self.dtype),
+                backward=self.backward_path(),
                 name=f"layer_{index}",
             )
             x, carry = layer(x, mask, rev, carry, deterministic)

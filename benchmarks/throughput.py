@@ -1,0 +1,357 @@
+"""Training throughput of one recurrent text classifier in rnnjax, Flax nn.RNN, PyTorch and Keras 3.
+
+    python benchmarks/throughput.py [--shapes=64x128,256x64 --cells=lstm,gru --directions=1,2
+        --impls=rnnjax,rnnjax-autodiff,flax,torch,keras-tensorflow,keras-jax --rounds=5 --steps=3
+        --json=results.json]
+
+The model is the same everywhere: Embedding(20000, 128) -> LSTM/GRU (H=128 per direction, all
+steps) -> global max pool over time -> Dense(4) -> softmax cross-entropy -> Adam(1e-3), one step on
+a fresh random batch of full-length rows (B, T). Also the encoder alone (E=128 inputs): forward,
+and forward+backward (gradient of its summed outputs with respect to its parameters).
+
+Each implementation runs in its own process (its own threads, its own peak memory); the parent
+interleaves rounds over them, rotating the order each round, so load from other work on the
+machine spreads over all of them. Reported: median tokens/s over every timed step, the spread
+(min-max of the per-round medians), compile (or first-step) time, peak RSS of the process, and
+the ratio to Flax nn.RNN and to PyTorch. Implementations that are not installed are skipped
+(PyTorch and Keras come with the optional ``bench`` extra).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import multiprocessing as mp
+import os
+import resource
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from absl import app, flags
+
+_SHAPES = flags.DEFINE_list("shapes", ["64x128", "256x64"], "Batch x time shapes.")
+_CELLS = flags.DEFINE_list("cells", ["lstm", "gru"], "Cells.")
+_DIRECTIONS = flags.DEFINE_list("directions", ["1", "2"], "Direction counts.")
+_IMPLS = flags.DEFINE_list(
+    "impls",
+    ["rnnjax", "rnnjax-autodiff", "flax", "torch", "keras-tensorflow", "keras-jax"],
+    "Implementations to time (missing frameworks are skipped).",
+)
+_PARTS = flags.DEFINE_list("parts", ["train", "forward", "backward"], "What to time.")
+_ROUNDS = flags.DEFINE_integer("rounds", 5, "Interleaved rounds.")
+_STEPS = flags.DEFINE_integer("steps", 3, "Timed steps per implementation and part per round.")
+_THREADS = flags.DEFINE_integer("threads", 2, "Intra-op threads for PyTorch and TensorFlow.")
+_JSON = flags.DEFINE_string("json", None, "Also write every measurement to this JSON file.")
+
+VOCAB, EMBED, HIDDEN, CLASSES = 20000, 128, 128, 4
+FRAMEWORK = {"torch": "torch", "keras-tensorflow": "keras", "keras-jax": "keras"}
+Step = Callable[[Any], None]
+
+
+def random_batch(rng: Any, batch: int, time_: int) -> dict:
+    """A fresh batch: int32 tokens [B, T] (no padding), lengths [B] = T, labels [B]."""
+    import numpy as np
+
+    return {
+        "tokens": rng.integers(1, VOCAB, (batch, time_), dtype=np.int32),
+        "lengths": np.full(batch, time_, np.int32),
+        "labels": rng.integers(0, CLASSES, batch, dtype=np.int32),
+        "x": rng.standard_normal((batch, time_, EMBED), dtype=np.float32),
+    }
+
+
+def build_jax(impl: str, cell: str, dirs: int, batch: int, time_: int) -> dict[str, Step]:
+    """Jitted train step, encoder forward and forward+backward of rnnjax or Flax nn.RNN."""
+    import flax.linen as nn
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+    import optax
+
+    from rnnjax.models import RecurrentEncoder, TextClassifier
+
+    if impl == "flax":
+        make = lambda: nn.RNN(
+            nn.OptimizedLSTMCell(HIDDEN) if cell == "lstm" else nn.GRUCell(HIDDEN)
+        )
+        layer = nn.Bidirectional(make(), make()) if dirs == 2 else make()
+        encode = lambda v, x, lengths: layer.apply(v, x, seq_lengths=lengths)
+        init_encoder = lambda key, x, lengths: layer.init(key, x, seq_lengths=lengths)
+
+        class Classifier(nn.Module):
+            @nn.compact
+            def __call__(self, tokens, lengths):
+                x = nn.Embed(VOCAB, EMBED)(tokens)
+                rnn = nn.Bidirectional(make(), make()) if dirs == 2 else make()
+                return nn.Dense(CLASSES)(rnn(x, seq_lengths=lengths).max(axis=1))
+
+        model = Classifier()
+    else:
+        backward = "autodiff" if impl == "rnnjax-autodiff" else "auto"
+        encoder = RecurrentEncoder(
+            cell=cell, hidden_size=HIDDEN, bidirectional=dirs == 2, backward=backward
+        )
+        encode = lambda v, x, lengths: encoder.apply(v, x, lengths)[0]
+        init_encoder = encoder.init
+        model = TextClassifier(
+            vocab_size=VOCAB,
+            num_classes=CLASSES,
+            encoder=encoder,
+            embed_dim=EMBED,
+            pooling="max",
+            dense_sizes=(),
+            head_dropout=0.0,
+        )
+
+    sample = random_batch(np.random.default_rng(0), batch, time_)
+    params = model.init(jax.random.key(0), sample["tokens"], sample["lengths"])
+    enc_params = init_encoder(jax.random.key(1), sample["x"], sample["lengths"])
+    tx = optax.adam(1e-3)
+
+    def loss_fn(p, b):
+        logits = model.apply(p, b["tokens"], b["lengths"])
+        return optax.softmax_cross_entropy_with_integer_labels(logits, b["labels"]).mean()
+
+    def train(p, opt, b):
+        loss, grads = jax.value_and_grad(loss_fn)(p, b)
+        updates, opt = tx.update(grads, opt, p)
+        return optax.apply_updates(p, updates), opt, loss
+
+    state = {"params": params, "opt": tx.init(params)}
+    pieces = {
+        "train": jax.jit(train, donate_argnums=(0, 1)),
+        "forward": jax.jit(lambda v, b: encode(v, b["x"], b["lengths"])),
+        "backward": jax.jit(jax.grad(lambda v, b: jnp.sum(encode(v, b["x"], b["lengths"])))),
+    }
+    compiled = {}
+    for name, fn in pieces.items():
+        args = (state["params"], state["opt"], sample) if name == "train" else (enc_params, sample)
+        start = time.perf_counter()
+        compiled[name] = fn.lower(*args).compile()
+        compiled[name + "_compile_s"] = time.perf_counter() - start
+
+    def run_train(b):
+        state["params"], state["opt"], loss = compiled["train"](state["params"], state["opt"], b)
+        jax.block_until_ready(loss)
+
+    return {
+        "train": run_train,
+        "forward": lambda b: jax.block_until_ready(compiled["forward"](enc_params, b)),
+        "backward": lambda b: jax.block_until_ready(compiled["backward"](enc_params, b)),
+        "compile_s": {k: compiled[k + "_compile_s"] for k in pieces},
+    }
+
+
+def build_torch(cell: str, dirs: int, threads: int) -> dict[str, Step]:
+    """Eager PyTorch: nn.LSTM / nn.GRU (batch_first), the same classifier and Adam.
+
+    OpenMP threads sleep when idle (OMP_WAIT_POLICY=PASSIVE): on a shared, oversubscribed
+    machine spinning ones made PyTorch 4-10x slower than this.
+    """
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    import torch
+
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    rnn_cls = torch.nn.LSTM if cell == "lstm" else torch.nn.GRU
+    make_rnn = lambda: rnn_cls(EMBED, HIDDEN, batch_first=True, bidirectional=dirs == 2)
+    embed, rnn, dense = (
+        torch.nn.Embedding(VOCAB, EMBED),
+        make_rnn(),
+        torch.nn.Linear(dirs * HIDDEN, CLASSES),
+    )
+    params = [*embed.parameters(), *rnn.parameters(), *dense.parameters()]
+    optimizer = torch.optim.Adam(params, lr=1e-3)
+    encoder = make_rnn()
+
+    def train(b):
+        optimizer.zero_grad()
+        out, _ = rnn(embed(torch.from_numpy(b["tokens"]).long()))
+        loss = torch.nn.functional.cross_entropy(
+            dense(out.amax(dim=1)), torch.from_numpy(b["labels"]).long()
+        )
+        loss.backward()
+        optimizer.step()
+
+    def forward(b):
+        with torch.no_grad():
+            encoder(torch.from_numpy(b["x"]))
+
+    def backward(b):
+        encoder.zero_grad()
+        encoder(torch.from_numpy(b["x"]))[0].sum().backward()
+
+    return {"train": train, "forward": forward, "backward": backward, "compile_s": {}}
+
+
+def build_keras(backend: str, cell: str, dirs: int, time_: int, threads: int) -> dict[str, Step]:
+    """Keras 3 ``train_on_batch`` of the same classifier on ``backend`` (its default jit)."""
+    os.environ["KERAS_BACKEND"] = backend
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+    import keras
+
+    layer = (keras.layers.LSTM if cell == "lstm" else keras.layers.GRU)(
+        HIDDEN, return_sequences=True
+    )
+    model = keras.Sequential(
+        [
+            keras.Input((time_,), dtype="int32"),
+            keras.layers.Embedding(VOCAB, EMBED),
+            keras.layers.Bidirectional(layer) if dirs == 2 else layer,
+            keras.layers.GlobalMaxPooling1D(),
+            keras.layers.Dense(CLASSES),
+        ]
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-3),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    )
+    return {"train": lambda b: model.train_on_batch(b["tokens"], b["labels"]), "compile_s": {}}
+
+
+def build(impl: str, cell: str, dirs: int, batch: int, time_: int, threads: int) -> dict:
+    """The step functions of ``impl`` (each runs one step on a batch and waits for it)."""
+    if impl == "torch":
+        return build_torch(cell, dirs, threads)
+    if impl.startswith("keras-"):
+        return build_keras(impl.removeprefix("keras-"), cell, dirs, time_, threads)
+    return build_jax(impl, cell, dirs, batch, time_)
+
+
+def worker(conn: Any, impl: str, shape: tuple, parts: Sequence[str], threads: int) -> None:
+    """One implementation in its own process: builds, then times steps on request."""
+    import numpy as np
+
+    cell, dirs, batch, time_ = shape
+    rng = np.random.default_rng(1)
+    steps = build(impl, cell, dirs, batch, time_, threads)
+    first = {}
+    for part in parts:
+        if part in steps:
+            start = time.perf_counter()
+            steps[part](random_batch(rng, batch, time_))  # JAX: compiled already; others: warm-up
+            first[part] = steps["compile_s"].get(part, 0.0) + time.perf_counter() - start
+    conn.send(first)
+    while (request := conn.recv()) is not None:
+        part, count = request
+        times = []
+        for _ in range(count):
+            b = random_batch(rng, batch, time_)
+            start = time.perf_counter()
+            steps[part](b)
+            times.append(time.perf_counter() - start)
+        conn.send(times)
+    conn.send(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def receive(proc: Any, conn: Any) -> Any:
+    """The worker's next message; RuntimeError if it died instead (its traceback is on stderr)."""
+    while not conn.poll(1.0):
+        if not proc.is_alive():
+            raise RuntimeError(f"benchmark worker {proc.name} exited with code {proc.exitcode}")
+    return conn.recv()
+
+
+def available(impl: str) -> bool:
+    module = FRAMEWORK.get(impl)
+    return module is None or importlib.util.find_spec(module) is not None
+
+
+def measure(cell: str, dirs: int, batch: int, time_: int, impls: Sequence[str]) -> list[dict]:
+    """Interleaved rounds over one process per implementation; one result dict per (impl, part)."""
+    ctx = mp.get_context("spawn")
+    procs = {}
+    for impl in impls:
+        parent, child = ctx.Pipe()
+        shape = (cell, dirs, batch, time_)
+        args = (child, impl, shape, _PARTS.value, _THREADS.value)
+        proc = ctx.Process(target=worker, args=args)
+        proc.start()
+        # one at a time, so compile times are undisturbed by the other workers
+        procs[impl] = (proc, parent, receive(proc, parent))
+    rounds: dict[tuple[str, str], list[list[float]]] = {}
+    for index in range(_ROUNDS.value):
+        order = list(impls[index % len(impls) :]) + list(impls[: index % len(impls)])
+        for impl in order:
+            proc, conn, first = procs[impl]
+            for part in first:
+                conn.send((part, _STEPS.value))
+                rounds.setdefault((impl, part), []).append(receive(proc, conn))
+    results = []
+    for impl, (proc, conn, first) in procs.items():
+        conn.send(None)
+        peak = receive(proc, conn)
+        proc.join()
+        for part in first:
+            per_round = [statistics.median(r) for r in rounds[(impl, part)]]
+            all_steps = [t for r in rounds[(impl, part)] for t in r]
+            tokens = batch * time_
+            results.append(
+                {
+                    "impl": impl,
+                    "part": part,
+                    "cell": cell,
+                    "directions": dirs,
+                    "batch": batch,
+                    "time": time_,
+                    "tokens_per_s": tokens / statistics.median(all_steps),
+                    "spread": [tokens / max(per_round), tokens / min(per_round)],
+                    "first_step_s": first[part],
+                    "peak_rss_mib": peak,
+                }
+            )
+    return results
+
+
+def _ratio(row: dict, rows: dict, impl: str) -> str:
+    """``row``'s tokens/s over ``impl``'s at the same shape and part ("-" when not measured)."""
+    other = rows.get((row["cell"], row["directions"], row["batch"], row["part"], impl))
+    return f"{row['tokens_per_s'] / other['tokens_per_s']:.2f}" if other else "-"
+
+
+def table(results: list[dict]) -> str:
+    """Markdown: one row per measurement, with ratios to Flax nn.RNN and PyTorch."""
+    rows = {(r["cell"], r["directions"], r["batch"], r["part"], r["impl"]): r for r in results}
+    lines = [
+        "| part | cell | dirs | B x T | impl | tokens/s | spread (round medians) "
+        "| x Flax | x PyTorch | compile / first step s | peak RSS MiB |",
+        "|---|---|---:|---|---|---:|---|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        low, high = r["spread"]
+        lines.append(
+            f"| {r['part']} | {r['cell']} | {r['directions']} | {r['batch']}x{r['time']} "
+            f"| {r['impl']} | {r['tokens_per_s']:,.0f} | {low:,.0f}-{high:,.0f} "
+            f"| {_ratio(r, rows, 'flax')} | {_ratio(r, rows, 'torch')} "
+            f"| {r['first_step_s']:.1f} | {r['peak_rss_mib']:,.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str]) -> None:
+    del argv
+    impls = [i for i in _IMPLS.value if available(i)]
+    skipped = sorted(set(_IMPLS.value) - set(impls))
+    if skipped:
+        print(f"skipped (not installed): {', '.join(skipped)}")
+    results = []
+    for shape in _SHAPES.value:
+        batch, time_ = map(int, shape.split("x"))
+        for cell in _CELLS.value:
+            for dirs in map(int, _DIRECTIONS.value):
+                measured = measure(cell, dirs, batch, time_, impls)
+                print(table(measured), flush=True)
+                results += measured
+    print("\n" + table(results))
+    if _JSON.value:
+        with open(_JSON.value, "w") as f:
+            json.dump(results, f, indent=1)
+
+
+if __name__ == "__main__":
+    app.run(main)
