@@ -320,6 +320,22 @@ def test_news_category_json_lines(tmp_path):
     assert all(t.startswith("H") and "\nd" in t for t in corpus.train.texts)
 
 
+def test_news_category_gzipped_prefix_of_the_dataset(tiny_data_dir, tmp_path):
+    lines = (tiny_data_dir / "news_category" / "News_Category_Dataset_v3.json").read_text()
+    prefix = lines.splitlines()[:120]  # the first lines, as our data folder holds the first 9,999
+    (tmp_path / "news_category").mkdir()
+    name = "News_Category_Dataset_v3.first9999lines.json.gz"
+    (tmp_path / "news_category" / name).write_bytes(gzip.compress("\n".join(prefix).encode()))
+    corpus = load_corpus(_cfg(tmp_path, corpus="news_category", stopwords="none"))
+    assert sum(len(s) for s in corpus.splits().values()) == 120
+    assert set(corpus.label_names) == set(tiny.NEWS_CATEGORIES)
+
+
+def test_real_news_category_first_9999_lines(real_data_dir):
+    corpus = load_corpus(_cfg(real_data_dir, corpus="news_category"))
+    assert sum(len(s) for s in corpus.splits().values()) + corpus.duplicates_removed == 9999
+
+
 def _write_table(path, header, rows):
     with path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
