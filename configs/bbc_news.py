@@ -4,7 +4,8 @@
 Variants: ``bigru_max`` (default, the README's main job: bidirectional GRU 64 with max pooling
 over time, Adam 3e-3, 6 epochs), ``gru`` / ``lstm`` (one direction, last state),
 ``bigru`` / ``bilstm`` (two directions, last states), ``bigru_attention`` (two directions,
-scaled dot-product self-attention then mean pooling), ``smoke`` (tiny and fast, for tests).
+scaled dot-product self-attention then mean pooling), ``smoke`` (tiny and fast, for tests) and
+``smoke_lstm`` (the same with an LSTM: notebooks/lstm_vs_gru.ipynb compares the two).
 Usage: ``python -m rnnjax.train --config configs/bbc_news.py:lstm --workdir runs/bbc``.
 """
 
@@ -14,7 +15,9 @@ import ml_collections
 
 from rnnjax.configs import classification_config, pick_variant
 
-VARIANTS = ("bigru_max", "gru", "lstm", "bigru", "bilstm", "bigru_attention", "smoke")
+VARIANTS = (
+    "bigru_max", "gru", "lstm", "bigru", "bilstm", "bigru_attention", "smoke", "smoke_lstm"
+)
 
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
@@ -23,7 +26,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     config = classification_config()
     config.variant = variant
     model = config.model
-    model.cell = "lstm" if variant in ("lstm", "bilstm") else "gru"
+    model.cell = "lstm" if variant in ("lstm", "bilstm", "smoke_lstm") else "gru"
     model.bidirectional = variant.startswith("bi")
     if variant == "bigru_max":
         # Max pooling reads every step of both directions: on 300-token articles it learns in a
@@ -34,7 +37,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
         config.train.epochs = 6
     elif variant == "bigru_attention":
         model.pooling = "attention"
-    elif variant == "smoke":
+    elif variant.startswith("smoke"):
         config.data.max_words = 2000
         config.data.max_len = 64
         config.data.max_train_examples = 200

@@ -19,7 +19,7 @@ from pathlib import Path
 from absl import flags
 from ml_collections import config_flags
 
-from rnnjax.cli import load_config, run_cli
+from rnnjax.cli import run_cli
 from rnnjax.errors import UserError
 
 _CONFIG = config_flags.DEFINE_config_file(
@@ -46,62 +46,22 @@ def main(argv: Sequence[str]) -> None:
     if _SEEDS.value < 1:
         raise UserError(f"--seeds must be at least 1, got {_SEEDS.value}")
     overrides = config_flags.get_override_values(flags.FLAGS["config"])
-    configs = {}
-    for variant in _VARIANTS.value:
-        config = load_config(f"{path}:{variant}")
-        config.update_from_flattened_dict(overrides)
-        if config.model.kind != "classifier":
-            raise UserError(f"variant {variant!r} of {path} is not a classifier; compare scores "
-                            "classifiers against TF-IDF baselines")
-        configs[variant] = config
-    _compare(path, configs, _SEEDS.value, Path(_WORKDIR.value))
+    from rnnjax.comparison import compare, load_variants
 
-
-def _compare(path: str, configs: dict, seeds: int, root: Path) -> None:
-    from rnnjax import comparison
-    from rnnjax.data import prepare_classification
-    from rnnjax.reports.comparison import write_comparison
-
-    first = next(iter(configs.values()))
-    data = prepare_classification(first.data)
-    root.mkdir(parents=True, exist_ok=True)
-    total, done = len(configs) * seeds, 0
-    rows, curves = [], {}
-    for variant, config in configs.items():
-        runs = []
-        for seed in range(seeds):
-            done += 1
-            run_config = config.copy_and_resolve_references()
-            run_config.train.seed = seed
-            workdir = comparison.run_dir(root, variant, seed)
-            prefix = f"[{done}/{total}] {variant} seed {seed}"
-            print(f"{prefix}: {workdir}", flush=True)
-            result = comparison.run_variant(
-                run_config, workdir, data, lambda what, p=prefix: print(f"{p}: {what}")
-            )
-            if result is None:
-                print(f"{prefix}: stopped by SIGTERM, checkpoint saved; rerun the same command "
-                      "to resume", file=sys.stderr)
-                sys.exit(PREEMPTED_EXIT_CODE)
-            print(f"{prefix}: test accuracy {result.accuracy:.4f}, macro-F1 "
-                  f"{result.macro_f1:.4f}, best step {result.best_step}", flush=True)
-            runs.append(result)
-        rows.append(comparison.recurrent_row(variant, runs))
-        curves[variant] = [r.curve for r in runs]
-    print(f"baselines on the same {len(data.splits['test'])} test rows", flush=True)
-    rows += comparison.baseline_rows(data, root)
-    header = {
-        "config": path,
-        "variants": list(configs),
-        "seeds": list(range(seeds)),
-        "split_seed": int(first.data.split_seed),
-        "duplicates": data.duplicates.to_json(),
-    }
-    write_comparison(root, rows, curves, data.labels.names, header)
+    configs = load_variants(path, _VARIANTS.value, overrides)
+    rows = compare(path, configs, _SEEDS.value, Path(_WORKDIR.value))
+    if rows is None:
+        print(
+            "stopped by SIGTERM, checkpoint saved; rerun the same command to resume",
+            file=sys.stderr,
+        )
+        sys.exit(PREEMPTED_EXIT_CODE)
     for row in rows:
-        print(f"{row['name']:<24} accuracy {row['accuracy_mean']:.4f} ± {row['accuracy_std']:.4f}"
-              f"  macro-F1 {row['macro_f1_mean']:.4f}")
-    print(f"comparison written to {root}/comparison.md")
+        print(
+            f"{row['name']:<24} accuracy {row['accuracy_mean']:.4f} ± {row['accuracy_std']:.4f}"
+            f"  macro-F1 {row['macro_f1_mean']:.4f}"
+        )
+    print(f"comparison written to {_WORKDIR.value}/comparison.md")
 
 
 if __name__ == "__main__":

@@ -18,8 +18,9 @@ from typing import Any
 import ml_collections
 import numpy as np
 
+from rnnjax.cli import load_config
 from rnnjax.data import ClassificationData, EncodedSplit
-from rnnjax.errors import DataError
+from rnnjax.errors import DataError, UserError
 from rnnjax.training import workdir as files
 
 RESULT_FILE = "result.json"  # a run's test metrics, written once it is trained and scored
@@ -221,3 +222,76 @@ def _fit_baseline_rows(data: ClassificationData) -> list[dict[str, Any]]:
         )
         for result in fit_baselines(data.splits)
     ]
+
+
+def load_variants(
+    path: str, variants: Sequence[str], overrides: dict[str, Any]
+) -> dict[str, ml_collections.ConfigDict]:
+    """Each variant of the config file ``path`` with the dotted-key ``overrides`` applied;
+    UserError naming an unknown variant or one that is not a classifier."""
+    configs = {}
+    for variant in variants:
+        config = load_config(f"{path}:{variant}")
+        config.update_from_flattened_dict(overrides)
+        if config.model.kind != "classifier":
+            raise UserError(
+                f"variant {variant!r} of {path} is not a classifier; compare scores classifiers "
+                "against TF-IDF baselines"
+            )
+        configs[variant] = config
+    return configs
+
+
+def compare(
+    path: str,
+    configs: dict[str, ml_collections.ConfigDict],
+    seeds: int,
+    root: Path,
+    say: Callable[[str], None] = print,
+) -> list[dict[str, Any]] | None:
+    """Trains each of ``configs`` (variant -> config) with train seeds 0..``seeds``-1 under
+    ``root``, fits the baselines on the first variant's rows and writes the comparison there.
+
+    Returns comparison.json's rows, or None when SIGTERM stopped a run (rerun to resume).
+    ``say`` gets one progress line per step of each run.
+    """
+    from rnnjax.data import prepare_classification
+    from rnnjax.reports.comparison import write_comparison
+
+    first = next(iter(configs.values()))
+    data = prepare_classification(first.data)
+    root.mkdir(parents=True, exist_ok=True)
+    total, done = len(configs) * seeds, 0
+    rows, curves = [], {}
+    for variant, config in configs.items():
+        runs = []
+        for seed in range(seeds):
+            done += 1
+            run_config = config.copy_and_resolve_references()
+            run_config.train.seed = seed
+            workdir = run_dir(root, variant, seed)
+            prefix = f"[{done}/{total}] {variant} seed {seed}"
+            say(f"{prefix}: {workdir}")
+            result = run_variant(
+                run_config, workdir, data, lambda what, p=prefix: say(f"{p}: {what}")
+            )
+            if result is None:
+                return None
+            say(
+                f"{prefix}: test accuracy {result.accuracy:.4f}, macro-F1 {result.macro_f1:.4f}, "
+                f"best step {result.best_step}"
+            )
+            runs.append(result)
+        rows.append(recurrent_row(variant, runs))
+        curves[variant] = [r.curve for r in runs]
+    say(f"baselines on the same {len(data.splits['test'])} test rows")
+    rows += baseline_rows(data, root)
+    header = {
+        "config": path,
+        "variants": list(configs),
+        "seeds": list(range(seeds)),
+        "split_seed": int(first.data.split_seed),
+        "duplicates": data.duplicates.to_json(),
+    }
+    write_comparison(root, rows, curves, data.labels.names, header)
+    return rows
