@@ -258,8 +258,17 @@ def compare(
     from rnnjax.data import prepare_classification
     from rnnjax.reports.comparison import write_comparison
 
-    first = next(iter(configs.values()))
+    first_variant, first = next(iter(configs.items()))
     data = prepare_classification(first.data)
+    for variant, config in configs.items():
+        if config.data.to_dict() != first.data.to_dict() and (
+            prepare_classification(config.data).row_ids() != data.row_ids()
+        ):
+            raise DataError(
+                f"variants {first_variant!r} and {variant!r} split different rows (their data.* "
+                "settings differ): the baselines could not see the same rows as both; compare "
+                "variants that share their data settings"
+            )
     root.mkdir(parents=True, exist_ok=True)
     total, done = len(configs) * seeds, 0
     rows, curves = [], {}

@@ -102,3 +102,17 @@ def test_unknown_variant_is_one_line_naming_it(tmp_path):
     )
     line = error_line(result)
     assert "'nope'" in line and "configs/bbc_news.py" in line and "smoke" in line
+    result = run_module(
+        "rnnjax.compare", "--config", "configs/bbc_news.py:smoke", "--variants", "smoke",
+        "--workdir", str(tmp_path),
+    )
+    assert "--variants smoke" in error_line(result)
+
+
+def test_variants_that_split_different_rows_are_refused_before_training(tmp_path):
+    result = run_module(
+        "rnnjax.compare", "--config", "configs/bbc_news.py", "--variants", "smoke,gru",
+        "--workdir", str(tmp_path),
+    )
+    assert "variants 'smoke' and 'gru' split different rows" in error_line(result)
+    assert not (tmp_path / "runs").exists()

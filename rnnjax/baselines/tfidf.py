@@ -48,7 +48,7 @@ class BaselineResult:
       c: the chosen C; validation_accuracies: C -> validation accuracy, for every C tried.
       predicted: ``int[N_test]`` test predictions; accuracy, macro_f1: on test.
       num_features: TF-IDF vocabulary size (word 1-2 grams of train).
-      train_time_s: fitting every C and predicting, seconds.
+      train_time_s: vectorising, fitting every C and predicting, seconds.
     """
 
     name: str
