@@ -40,8 +40,13 @@ def write_comparison(
     (root / "comparison.md").write_text(comparison_markdown(rows, header), encoding="utf-8")
     plot_validation_curves(curves, root / CURVES_FILE)
     for row in rows:
+        seeds = len(row["accuracies"])
+        summed = f", summed over {seeds} seeds" if seeds > 1 else ""
         plot_confusion_matrix(
-            np.asarray(row["confusion"]), label_names, root / confusion_file(row["name"])
+            np.asarray(row["confusion"]),
+            label_names,
+            root / confusion_file(row["name"]),
+            title=f"{row['name']}: test confusion matrix{summed}",
         )
 
 
