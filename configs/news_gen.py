@@ -1,8 +1,9 @@
 """Word-level GRU language model on news text, for generation (reference 002).
 
 Variants: ``bbc`` (default: BBC article text from the data dir), ``headlines`` (the News Category
-Dataset's headlines and descriptions, reference 002's corpus; needs
-``news_category/News_Category_Dataset_v3.json`` in the data dir), ``smoke`` (tiny, for tests).
+Dataset's headlines and descriptions, reference 002's corpus: ``news_category/`` in the data dir
+holds ``News_Category_Dataset_v3.json``, gzipped or not, or a prefix of it such as our
+``News_Category_Dataset_v3.first9999lines.json.gz``), ``smoke`` (tiny, for tests).
 Usage::
 
     python -m rnnjax.train --config configs/news_gen.py --workdir runs/news_gen

@@ -1,10 +1,16 @@
-"""20 Newsgroups topic classification, reference 004's two models (Keras, 20 classes).
+"""20 Newsgroups topic classification (bydate split, validation carved from train).
 
-Embedding(20000, 128) -> LSTM(50) or GRU(50, reset_after=False) over every step -> global max
-pool -> Dropout 0.5 -> Dense 50 relu -> Dropout 0.5 -> Dense 20; Adam, batch 32, 2 epochs,
-sequences of 100 tokens keeping the *last* 100 (Keras ``pad_sequences`` truncates "pre").
+Reference 004 (``maxpool_lstm`` default, ``maxpool_gru``; 20 classes): Embedding(20000, 128) ->
+LSTM(50) or GRU(50, reset_after=False) over every step -> global max pool -> Dropout 0.5 ->
+Dense 50 relu -> Dropout 0.5 -> Dense 20; Adam, batch 32, 2 epochs, sequences of 100 tokens
+keeping the *last* 100 (Keras ``pad_sequences`` truncates "pre").
 
-Variants: ``maxpool_lstm`` (default), ``maxpool_gru``, ``smoke`` (3 groups, tiny, for tests).
+Reference 001 (``graphics_med``: comp.graphics vs sci.med; ``electronics_christian_autos``: the
+three groups it names): Keras ``Tokenizer(num_words=5000, oov_token)`` (lowercase, punctuation
+stripped, digits and stopwords kept), 200 tokens post-padded and pre-truncated, Embedding 64 ->
+LSTM 64 (last state) -> Dropout 0.5 -> Dense 32 relu -> softmax; Adam 1e-3, 5 epochs, batch 64.
+
+``smoke``: 3 groups, tiny, for tests.
 Usage: ``python -m rnnjax.train --config configs/newsgroups.py:maxpool_gru --workdir runs/ng``.
 """
 
@@ -14,7 +20,11 @@ import ml_collections
 
 from rnnjax.configs import classification_config, pick_variant
 
-VARIANTS = ("maxpool_lstm", "maxpool_gru", "smoke")
+VARIANTS = ("maxpool_lstm", "maxpool_gru", "graphics_med", "electronics_christian_autos", "smoke")
+REFERENCE_001 = {
+    "graphics_med": ("comp.graphics", "sci.med"),
+    "electronics_christian_autos": ("rec.autos", "sci.electronics", "soc.religion.christian"),
+}
 
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
@@ -29,7 +39,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     data.max_len = 100
     data.truncating = "pre"  # keep the last 100 tokens, as Keras pad_sequences does
     data.padding = "post"  # right padding: the encoder's exact lengths need it
-    data.stopwords = "none"  # the Keras Tokenizer of the reference keeps stopwords and digits
+    data.stopwords = "none"  # the Keras Tokenizer of the references keeps stopwords and digits
     data.strip_digits = False
     data.validation_fraction = 0.1
 
@@ -48,8 +58,21 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     train.optimizer = "adam"
     train.learning_rate = 1e-3
 
-    if variant == "smoke":
-        data.categories = ("rec.autos", "sci.electronics", "soc.religion.christian")
+    if variant in REFERENCE_001:
+        data.categories = REFERENCE_001[variant]
+        data.max_words = 5000  # Tokenizer(num_words=5000, oov_token): pad, OOV, 4,998 words
+        data.max_len = 200
+        model.embed_dim = 64
+        model.hidden_size = 64
+        model.pooling = "last"
+        model.dense_sizes = (32,)
+        model.dense_dropout = 0.0  # no dropout after the dense layer in the reference
+        train.batch_size = 64
+        train.epochs = 5
+        train.patience = 0  # the reference trains its 5 epochs; the best checkpoint is kept
+        train.grad_clip_norm = 0.0  # Keras Adam does not clip
+    elif variant == "smoke":
+        data.categories = REFERENCE_001["electronics_christian_autos"]
         data.max_words = 2000
         data.max_len = 32
         data.max_train_examples = 200

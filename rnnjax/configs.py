@@ -40,6 +40,9 @@ def data_config() -> ml_collections.ConfigDict:
             validation_fraction=0.1,  # carved from train (stratified, seeded)
             test_fraction=0.1,  # only for corpora without an official test split
             split_seed=0,
+            # drop exact-duplicate texts (after the normalisation below) before splitting a
+            # corpus without an official split; official splits are kept, duplicates counted
+            deduplicate=True,
             max_train_examples=0,  # 0 = all; >0 keeps a stratified subset (smoke runs)
             lowercase=True,
             strip_punctuation=True,

@@ -27,4 +27,31 @@ def test_smoke_is_small_and_unknown_variant_lists_the_valid_ones():
     assert smoke.data.max_train_examples <= 200 and smoke.model.hidden_size <= 16
     with pytest.raises(ValueError, match=r"unknown variant 'gru'.*maxpool_lstm"):
         get_config("gru")
-    assert set(VARIANTS) == {"maxpool_lstm", "maxpool_gru", "smoke"}
+    assert set(VARIANTS) == {
+        "maxpool_lstm", "maxpool_gru", "graphics_med", "electronics_christian_autos", "smoke"
+    }
+
+
+@pytest.mark.parametrize(
+    ("variant", "groups"),
+    [
+        ("graphics_med", ("comp.graphics", "sci.med")),
+        ("electronics_christian_autos", ("rec.autos", "sci.electronics", "soc.religion.christian")),
+    ],
+)
+def test_reference_001_model_and_keras_tokenizer(variant, groups):
+    config = get_config(variant)
+    data, model, train = config.data, config.model, config.train
+    assert tuple(data.categories) == groups and data.corpus == "newsgroups"
+    # Tokenizer(num_words=5000, oov_token): lowercase, punctuation filtered, digits and
+    # stopwords kept; pad_sequences(maxlen=200, padding="post"), default truncating="pre".
+    assert (data.max_words, data.lowercase, data.strip_punctuation) == (5000, True, True)
+    assert (data.strip_digits, data.stopwords) == (False, "none")
+    assert (data.max_len, data.padding, data.truncating) == (200, "post", "pre")
+    assert (model.cell, model.bidirectional, model.pooling) == ("lstm", False, "last")
+    assert (model.embed_dim, model.hidden_size, tuple(model.dense_sizes)) == (64, 64, (32,))
+    assert (model.head_dropout, model.dense_dropout) == (0.5, 0.0)
+    assert (train.optimizer, train.learning_rate, train.epochs, train.batch_size) == (
+        "adam", 1e-3, 5, 64
+    )
+    assert data.validation_fraction > 0  # carved from the bydate train split

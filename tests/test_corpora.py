@@ -18,6 +18,9 @@ from rnnjax.data import load_corpus, load_text
 from rnnjax.errors import ConfigError, DataError, MissingDataError
 
 BBC_COUNTS = {"business": 510, "entertainment": 386, "politics": 417, "sport": 511, "tech": 401}
+# After dropping the exact duplicates of the default normalisation (106 of the 2,225 articles;
+# 98 are byte for byte the same).
+BBC_UNIQUE = {"business": 502, "entertainment": 369, "politics": 403, "sport": 501, "tech": 344}
 NEWSGROUPS_TRAIN = {"alt.atheism": 480, "comp.graphics": 584, "talk.religion.misc": 377}
 NEWSGROUPS_TEST = {"alt.atheism": 319, "comp.graphics": 389, "talk.religion.misc": 251}
 
@@ -28,6 +31,12 @@ def _cfg(data_dir, **overrides):
     cfg.download = False
     cfg.update(overrides)
     return cfg
+
+
+def _own_files_cfg(data_dir, **overrides):
+    """The config of the small files a test writes itself: their texts often differ only in
+    digits, which normalisation strips, so deduplication is off (tested on the tiny BBC)."""
+    return _cfg(data_dir, deduplicate=False, **overrides)
 
 
 def _total_counts(corpus):
@@ -54,6 +63,28 @@ def test_tiny_bbc_csv_split_80_10_10_stratified(tiny_data_dir):
         assert counts.max() - counts.min() <= 1  # stratified
     everything = [t for s in corpus.splits().values() for t in s.texts]
     assert len(set(everything)) == 300 and all("\n\n" in t for t in everything)
+    assert corpus.duplicates_removed == tiny.BBC_DUPLICATES
+
+
+def test_tiny_bbc_duplicates_dropped_before_splitting_with_stable_row_ids(tiny_data_dir):
+    corpus = load_corpus(_cfg(tiny_data_dir, corpus="bbc"))
+    rows = np.concatenate([s.row_ids for s in corpus.splits().values()])
+    total = 5 * tiny.BBC_PER_CLASS
+    # The first copy of each text is kept: rows 0..299; the repeats after them are gone.
+    np.testing.assert_array_equal(np.sort(rows), np.arange(total))
+    kept = load_corpus(_cfg(tiny_data_dir, corpus="bbc", deduplicate=False))
+    assert kept.duplicates_removed == 0
+    assert sum(len(s) for s in kept.splits().values()) == total + tiny.BBC_DUPLICATES
+    raw = load_corpus(_cfg(tiny_data_dir, corpus="bbc", lowercase=False))
+    assert raw.duplicates_removed == tiny.BBC_EXACT_COPIES  # capitals differ without lowercase
+    texts_by_row = {
+        int(r): t for s in kept.splits().values() for r, t in zip(s.row_ids, s.texts, strict=True)
+    }
+    for split in corpus.splits().values():
+        assert [texts_by_row[int(r)] for r in split.row_ids] == split.texts
+    again = load_corpus(_cfg(tiny_data_dir, corpus="bbc"))
+    for ours, theirs in zip(corpus.splits().values(), again.splits().values(), strict=True):
+        np.testing.assert_array_equal(ours.row_ids, theirs.row_ids)
 
 
 def test_tiny_newsgroups_tarball_subset_remove_and_latin1(tiny_data_dir):
@@ -75,10 +106,19 @@ def test_tiny_newsgroups_tarball_subset_remove_and_latin1(tiny_data_dir):
     assert everything.label_names == sorted(tiny.NEWSGROUPS)
 
 
-def test_bbc_exact_counts_and_split(bbc):
-    assert _total_counts(bbc) == BBC_COUNTS
-    assert [len(s) for s in bbc.splits().values()] == [1781, 222, 222]
+def test_bbc_exact_counts_and_split(bbc, real_data_dir):
+    assert _total_counts(bbc) == BBC_UNIQUE
+    assert bbc.duplicates_removed == 106
+    assert [len(s) for s in bbc.splits().values()] == [1695, 212, 212]
     assert bbc.decode_replacements == 0
+    whole = load_corpus(_cfg(real_data_dir, corpus="bbc", deduplicate=False))
+    assert _total_counts(whole) == BBC_COUNTS
+    assert [len(s) for s in whole.splits().values()] == [1781, 222, 222]
+    verbatim = load_corpus(
+        _cfg(real_data_dir, corpus="bbc", lowercase=False, strip_punctuation=False,
+             strip_digits=False, collapse_whitespace=False, stopwords="none")
+    )
+    assert verbatim.duplicates_removed == 98
     assert bbc.train.labels.dtype == np.int32
 
 
@@ -87,7 +127,7 @@ def test_bbc_raw_tarball_matches_csv_except_the_latin1_byte(bbc, real_data_dir, 
     tarball = real_data_dir / "bbc" / "bbc-fulltext.tar.gz"
     (tmp_path / "bbc" / "bbc-fulltext.tar.gz").symlink_to(tarball)
     raw = load_corpus(_cfg(tmp_path, corpus="bbc"))
-    assert _total_counts(raw) == BBC_COUNTS
+    assert _total_counts(raw) == BBC_UNIQUE
     assert raw.decode_replacements == 1  # sport/199.txt holds one Latin-1 "£"
     for ours, theirs in zip(raw.splits().values(), bbc.splits().values(), strict=True):
         different = [a for a, b in zip(ours.texts, theirs.texts, strict=True) if a != b]
@@ -112,7 +152,9 @@ def test_bbc_raw_folder_and_publisher_zip(tmp_path, layout):
         with zipfile.ZipFile(root / "bbc" / "bbc-fulltext.zip", "w") as archive:
             for name, text in files.items():
                 archive.writestr(name, text)
-    corpus = load_corpus(_cfg(root, corpus="bbc", validation_fraction=0.2, test_fraction=0.2))
+    corpus = load_corpus(
+        _own_files_cfg(root, corpus="bbc", validation_fraction=0.2, test_fraction=0.2)
+    )
     assert _total_counts(corpus) == {"sport": 10, "tech": 10}
     assert all(
         t.startswith(corpus.label_names[y])
@@ -195,8 +237,9 @@ def test_tiny_ag_news_official_and_mini_splits(tiny_data_dir, monkeypatch, tmp_p
 def test_ag_news_mini_exact_counts(real_data_dir):
     corpus = load_corpus(_cfg(real_data_dir, corpus="ag_news_mini"))
     assert corpus.label_names == ["World", "Sports", "Business", "Sci/Tech"]
-    assert _total_counts(corpus) == dict.fromkeys(corpus.label_names, 1900)
-    assert [len(s) for s in corpus.splits().values()] == [6080, 760, 760]
+    assert corpus.duplicates_removed == 1  # one Business article appears twice
+    assert _total_counts(corpus) == {**dict.fromkeys(corpus.label_names, 1900), "Business": 1899}
+    assert [len(s) for s in corpus.splits().values()] == [6079, 760, 760]
     everything = [t for s in corpus.splits().values() for t in s.texts]
     assert "\\" not in "".join(everything)  # backslash line breaks became newlines
     assert any(t.startswith("Fears for T N pension after talks\nUnions") for t in everything)
@@ -219,13 +262,13 @@ def test_ag_news_from_train_and_test_csv(tmp_path, monkeypatch):
     ]
     _write_ag_csv(tmp_path / "ag_news" / "train.csv", train)
     _write_ag_csv(tmp_path / "ag_news" / "test.csv.gz", [["2", "t", "d"], ["4", "t2", "d2"]])
-    corpus = load_corpus(_cfg(tmp_path, corpus="ag_news", validation_fraction=0.1))
+    corpus = load_corpus(_own_files_cfg(tmp_path, corpus="ag_news", validation_fraction=0.1))
     assert (len(corpus.train), len(corpus.validation), len(corpus.test)) == (36, 4, 2)
     assert corpus.test.labels.tolist() == [1, 3]
     assert "line one\nline two" in corpus.train.texts[0]
     _write_ag_csv(tmp_path / "ag_news" / "test.csv.gz", [["5", "t", "d"]])
     with pytest.raises(DataError, match=r"label '5'"):
-        load_corpus(_cfg(tmp_path, corpus="ag_news"))
+        load_corpus(_own_files_cfg(tmp_path, corpus="ag_news"))
 
 
 @pytest.mark.parametrize(
@@ -271,10 +314,26 @@ def test_news_category_json_lines(tmp_path):
     (tmp_path / "news_category").mkdir()
     path = tmp_path / "news_category" / "News_Category_Dataset_v2.json"
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
-    corpus = load_corpus(_cfg(tmp_path, corpus="news_category"))
+    corpus = load_corpus(_own_files_cfg(tmp_path, corpus="news_category"))
     assert corpus.label_names == ["POLITICS", "SPORTS"]
     assert _total_counts(corpus) == {"POLITICS": 10, "SPORTS": 10}
     assert all(t.startswith("H") and "\nd" in t for t in corpus.train.texts)
+
+
+def test_news_category_gzipped_prefix_of_the_dataset(tiny_data_dir, tmp_path):
+    lines = (tiny_data_dir / "news_category" / "News_Category_Dataset_v3.json").read_text()
+    prefix = lines.splitlines()[:120]  # the first lines, as our data folder holds the first 9,999
+    (tmp_path / "news_category").mkdir()
+    name = "News_Category_Dataset_v3.first9999lines.json.gz"
+    (tmp_path / "news_category" / name).write_bytes(gzip.compress("\n".join(prefix).encode()))
+    corpus = load_corpus(_cfg(tmp_path, corpus="news_category", stopwords="none"))
+    assert sum(len(s) for s in corpus.splits().values()) == 120
+    assert set(corpus.label_names) == set(tiny.NEWS_CATEGORIES)
+
+
+def test_real_news_category_first_9999_lines(real_data_dir):
+    corpus = load_corpus(_cfg(real_data_dir, corpus="news_category"))
+    assert sum(len(s) for s in corpus.splits().values()) + corpus.duplicates_removed == 9999
 
 
 def _write_table(path, header, rows):
@@ -293,7 +352,9 @@ def test_csv_keeps_empty_texts_and_counts_bad_bytes(tmp_path):
     with (tmp_path / "d.csv").open("ab") as f:
         f.write(b'"caf\xe9",pos\n"ok",neg\n')
     corpus = load_corpus(
-        _cfg(tmp_path, corpus="csv", path="d.csv", text_column="body", label_column="sentiment")
+        _own_files_cfg(
+            tmp_path, corpus="csv", path="d.csv", text_column="body", label_column="sentiment"
+        )
     )
     texts = [t for s in corpus.splits().values() for t in s.texts]
     assert len(texts) == 22
@@ -304,15 +365,15 @@ def test_csv_keeps_empty_texts_and_counts_bad_bytes(tmp_path):
 def test_csv_missing_column_names_column_and_columns_found(tmp_path):
     _write_table(tmp_path / "d.csv", ["body", "sentiment"], [["a", "b"]])
     with pytest.raises(DataError, match=r"no column 'text' \(columns found: body, sentiment\)"):
-        load_corpus(_cfg(tmp_path, corpus="csv", path="d.csv", label_column="sentiment"))
+        load_corpus(_own_files_cfg(tmp_path, corpus="csv", path="d.csv", label_column="sentiment"))
     with pytest.raises(DataError, match=r"no column 'label' \(columns found: body, sentiment\)"):
-        load_corpus(_cfg(tmp_path, corpus="csv", path="d.csv", text_column="body"))
+        load_corpus(_own_files_cfg(tmp_path, corpus="csv", path="d.csv", text_column="body"))
 
 
 def test_csv_written_with_a_byte_order_mark_finds_its_first_column(tmp_path):
     rows = "".join(f"t{i},{'ab'[i % 2]}\n" for i in range(20))
     (tmp_path / "d.csv").write_text("text,label\n" + rows, encoding="utf-8-sig")  # as Excel saves
-    corpus = load_corpus(_cfg(tmp_path, corpus="csv", path="d.csv"))
+    corpus = load_corpus(_own_files_cfg(tmp_path, corpus="csv", path="d.csv"))
     assert _total_counts(corpus) == {"a": 10, "b": 10}
     assert corpus.decode_replacements == 0
 
@@ -320,10 +381,10 @@ def test_csv_written_with_a_byte_order_mark_finds_its_first_column(tmp_path):
 def test_table_without_examples_is_named(tmp_path):
     (tmp_path / "d.csv").write_text("text,label\n")
     with pytest.raises(DataError, match=r"d.csv: no examples, only a header row \(text, label\)"):
-        load_corpus(_cfg(tmp_path, corpus="csv", path="d.csv"))
+        load_corpus(_own_files_cfg(tmp_path, corpus="csv", path="d.csv"))
     (tmp_path / "d.jsonl").write_text("\n\n")
     with pytest.raises(DataError, match=r"d.jsonl: no examples"):
-        load_corpus(_cfg(tmp_path, corpus="jsonl", path="d.jsonl"))
+        load_corpus(_own_files_cfg(tmp_path, corpus="jsonl", path="d.jsonl"))
 
 
 def test_separate_test_file_with_unseen_label_is_named(tmp_path):
@@ -332,18 +393,18 @@ def test_separate_test_file_with_unseen_label_is_named(tmp_path):
     )
     _write_table(tmp_path / "test.csv", ["text", "label"], [["x", "a"], ["y", "zebra"]])
     with pytest.raises(DataError, match=r"'zebra' was never seen in the training data"):
-        load_corpus(_cfg(tmp_path, corpus="csv", path="train.csv", test_path="test.csv"))
+        load_corpus(_own_files_cfg(tmp_path, corpus="csv", path="train.csv", test_path="test.csv"))
 
 
 def test_jsonl_corpus_and_missing_field(tmp_path):
     lines = [json.dumps({"t": f"x{i}", "y": i % 2}) for i in range(20)]
     (tmp_path / "d.jsonl").write_text("\n".join(lines) + "\n\n")
     corpus = load_corpus(
-        _cfg(tmp_path, corpus="jsonl", path="d.jsonl", text_column="t", label_column="y")
+        _own_files_cfg(tmp_path, corpus="jsonl", path="d.jsonl", text_column="t", label_column="y")
     )
     assert corpus.label_names == ["0", "1"]
     with pytest.raises(DataError, match=r"line 1 has no field 'text' \(fields found: t, y\)"):
-        load_corpus(_cfg(tmp_path, corpus="jsonl", path="d.jsonl", label_column="y"))
+        load_corpus(_own_files_cfg(tmp_path, corpus="jsonl", path="d.jsonl", label_column="y"))
 
 
 def test_text_corpus_and_classification_texts_as_one_stream(tiny_data_dir):
@@ -401,9 +462,11 @@ def test_empty_label_is_named_or_dropped_when_asked(tmp_path, caplog):
         match=r"d.csv: row 6 \(ending on line 8\) has an empty label in column 'label'; .*"
         r"data.drop_empty_labels=True",
     ):
-        load_corpus(_cfg(tmp_path, corpus="csv", path="d.csv"))
+        load_corpus(_own_files_cfg(tmp_path, corpus="csv", path="d.csv"))
     with caplog.at_level("WARNING"):
-        corpus = load_corpus(_cfg(tmp_path, corpus="csv", path="d.csv", drop_empty_labels=True))
+        corpus = load_corpus(
+            _own_files_cfg(tmp_path, corpus="csv", path="d.csv", drop_empty_labels=True)
+        )
     assert _total_counts(corpus) == {"a": 10, "b": 10}
     assert "dropped 1 row(s) with an empty 'label' label" in caplog.text
 
@@ -412,8 +475,8 @@ def test_empty_label_is_named_or_dropped_when_asked(tmp_path, caplog):
     (tmp_path / "d.jsonl").write_text("\n".join(lines))
     jsonl = dict(corpus="jsonl", path="d.jsonl", label_column="y")
     with pytest.raises(DataError, match=r"d.jsonl: line 3 has an empty label in column 'y'"):
-        load_corpus(_cfg(tmp_path, **jsonl))
-    corpus = load_corpus(_cfg(tmp_path, **jsonl, drop_empty_labels=True))
+        load_corpus(_own_files_cfg(tmp_path, **jsonl))
+    corpus = load_corpus(_own_files_cfg(tmp_path, **jsonl, drop_empty_labels=True))
     assert _total_counts(corpus) == {"a": 10, "b": 10}
 
 
@@ -424,7 +487,7 @@ def test_corpus_too_small_for_its_split_says_what_each_split_would_get(tmp_path)
         match=r"4 examples are too few for data.validation_fraction=0.1 and "
         r"data.test_fraction=0.1: the splits would get 4 train, 0 validation, 0 test",
     ):
-        load_corpus(_cfg(tmp_path, corpus="csv", path="d.csv"))
+        load_corpus(_own_files_cfg(tmp_path, corpus="csv", path="d.csv"))
     _write_table(tmp_path / "test.csv", ["text", "label"], [["z", "a"]])
     with pytest.raises(DataError, match=r"the splits would get 4 train, 0 validation example"):
-        load_corpus(_cfg(tmp_path, corpus="csv", path="d.csv", test_path="test.csv"))
+        load_corpus(_own_files_cfg(tmp_path, corpus="csv", path="d.csv", test_path="test.csv"))

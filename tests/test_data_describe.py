@@ -11,12 +11,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import tiny_corpora as tiny
 
 from rnnjax.data import prepare_classification
 from rnnjax.data.describe import describe, format_description
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-BBC_COUNTS = {"business": 510, "entertainment": 386, "politics": 417, "sport": 511, "tech": 401}
+BBC_UNIQUE = {"business": 502, "entertainment": 369, "politics": 403, "sport": 501, "tech": 344}
 
 
 def _smoke_config(data_dir):
@@ -56,6 +57,28 @@ def test_statistics_match_numpy(tiny_data_dir):
         assert s["truncated_share"] == pytest.approx(np.mean(lengths > config.data.max_len))
     text = format_description(stats)
     assert "entertainment" in text and f"truncated at {config.data.max_len}" in text
+    assert stats["duplicates"] == {
+        "removed": tiny.BBC_DUPLICATES, "remaining": 0, "test_in_train": 0,
+        "found": tiny.BBC_DUPLICATES,
+    }
+    assert f"{tiny.BBC_DUPLICATES} found, {tiny.BBC_DUPLICATES} removed before splitting" in text
+
+
+def test_official_split_keeps_duplicates_and_counts_test_texts_in_train(tiny_data_dir):
+    config = _smoke_config(tiny_data_dir)
+    config.data.corpus, config.data.max_train_examples = "ag_news", 0
+    stats = describe(config)
+    assert stats["duplicates"] == {
+        "removed": 0, "remaining": tiny.AG_NEWS_TEST_IN_TRAIN,
+        "test_in_train": tiny.AG_NEWS_TEST_IN_TRAIN, "found": tiny.AG_NEWS_TEST_IN_TRAIN,
+    }
+    data = prepare_classification(config.data)
+    train_rows = 4 * tiny.AG_NEWS_PER_CLASS["train"]
+    np.testing.assert_array_equal(
+        data.splits["test"].row_ids, np.arange(train_rows, train_rows + len(data.splits["test"]))
+    )
+    seen = np.concatenate([data.splits[s].row_ids for s in ("train", "validation")])
+    np.testing.assert_array_equal(np.sort(seen), np.arange(train_rows))
 
 
 def test_cli_json_counts_the_whole_bbc_corpus(real_data_dir):
@@ -67,9 +90,10 @@ def test_cli_json_counts_the_whole_bbc_corpus(real_data_dir):
     stats = json.loads(result.stdout)
     splits = stats["splits"]
     assert set(splits) == {"train", "validation", "test"}
-    totals = {c: sum(splits[s]["class_counts"][c] for s in splits) for c in BBC_COUNTS}
-    assert totals == BBC_COUNTS
-    assert sum(s["num_examples"] for s in splits.values()) == 2225
+    totals = {c: sum(splits[s]["class_counts"][c] for s in splits) for c in BBC_UNIQUE}
+    assert totals == BBC_UNIQUE
+    assert sum(s["num_examples"] for s in splits.values()) == 2225 - 106
+    assert stats["duplicates"] == {"removed": 106, "remaining": 0, "test_in_train": 0, "found": 106}
 
 
 def _table(path: Path, rows, header=("text", "label")) -> None:
@@ -140,6 +164,7 @@ def test_cli_reports_replaced_bytes_and_keeps_empty_texts(tables):
         "configs/bbc_news.py:smoke",
         *CSV,
         "--config.data.max_train_examples=0",
+        "--config.data.deduplicate=False",  # its texts differ in digits only
         "--config.data.validation_fraction=0.2",
         "--config.data.test_fraction=0.2",
     )

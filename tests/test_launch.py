@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 
 import pytest
@@ -40,14 +41,28 @@ def test_tpu_pod_runs_on_every_worker() -> None:
     assert "--worker=all" in result.stdout and "gs://b/run" in result.stdout
 
 
-def test_sweep_trains_and_evaluates_each_variant() -> None:
+def test_sweep_runs_one_comparison_of_the_variants() -> None:
     variants = ("maxpool_lstm", "maxpool_gru")
-    result = dry_run("sweep_lstm_gru.sh", "configs/newsgroups.py", "runs/ng", *variants)
+    result = dry_run(
+        "sweep_lstm_gru.sh", "configs/newsgroups.py", "runs/ng", *variants,
+        "--config.data.split_seed=4",
+    )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert len(lines) == 4
-    assert "configs/newsgroups.py:maxpool_lstm" in lines[0] and "runs/ng/maxpool_lstm" in lines[0]
-    assert "rnnjax.evaluate" in lines[3] and "runs/ng/maxpool_gru" in lines[3]
+    assert lines == [
+        "+ python -m rnnjax.compare --config configs/newsgroups.py --variants "
+        "maxpool_lstm\\,maxpool_gru --seeds 3 --workdir runs/ng --config.data.split_seed=4"
+    ]
+
+
+def test_sweep_defaults_to_lstm_and_gru_and_takes_seeds_from_the_environment() -> None:
+    result = subprocess.run(
+        ["bash", str(REPO_ROOT / "launch" / "sweep_lstm_gru.sh"), "c.py", "runs/x", "--dry-run"],
+        capture_output=True, text=True, check=False, cwd=REPO_ROOT,
+        env={**os.environ, "SEEDS": "5"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "--variants lstm\\,gru --seeds 5 --workdir runs/x" in result.stdout  # %q-quoted
 
 
 @pytest.mark.parametrize("script", ["local.sh", "sweep_lstm_gru.sh", "tpu_pod.sh"])

@@ -38,7 +38,9 @@ def run_notebook(path: Path, workdir: Path) -> dict:
 
 
 def test_there_are_notebooks_and_they_hold_no_outputs():
-    assert [p.name for p in NOTEBOOKS] == ["bbc_classification.ipynb", "news_generation.ipynb"]
+    assert [p.name for p in NOTEBOOKS] == [
+        "bbc_classification.ipynb", "lstm_vs_gru.ipynb", "news_generation.ipynb"
+    ]
     for path in NOTEBOOKS:
         cells = json.loads(path.read_text())["cells"]
         assert all(not c.get("outputs") for c in cells if c["cell_type"] == "code"), path.name
@@ -77,3 +79,16 @@ def test_news_generation_notebook(tmp_path, at_repo_root):
     assert [s.prompt for s in samples] == [p for p in ns["PROMPTS"] for _ in range(2)]
     assert all(len(s.text.split(" ")) == 30 for s in samples)
     assert ns["first"] == ns["again"] and ns["first"] != ns["other"]
+
+
+def test_lstm_vs_gru_notebook(tmp_path, at_repo_root):
+    ns = run_notebook(REPO_ROOT / "notebooks" / "lstm_vs_gru.ipynb", tmp_path / "cmp")
+    assert ns["VARIANTS"] == ["smoke", "smoke_lstm"]
+    names = [row["name"] for row in ns["rows"]]
+    assert names == ["smoke", "smoke_lstm", "tfidf_linearsvc", "tfidf_logreg"]
+    assert {row["num_test_examples"] for row in ns["rows"]} == {30}
+    for name in names:
+        assert (tmp_path / "cmp" / f"confusion_{name}.png").exists()
+    assert (tmp_path / "cmp" / "validation_curves.png").exists()
+    run = tmp_path / "cmp" / "runs" / "smoke_lstm" / "seed0"
+    assert json.loads((run / "config.json").read_text())["model"]["cell"] == "lstm"

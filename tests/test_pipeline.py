@@ -18,7 +18,8 @@ def split():
     lengths[:3] = [0, 39, 12]
     ids = [np.arange(1, n + 1, dtype=np.int32) + 1000 * i for i, n in enumerate(lengths)]
     # labels = example index, so every batch row says which example it holds
-    return EncodedSplit(ids, np.arange(N, dtype=np.int32), [str(i) for i in range(N)])
+    labels, texts = np.arange(N, dtype=np.int32), [str(i) for i in range(N)]
+    return EncodedSplit(ids, labels, texts, np.arange(N))
 
 
 def _batches(split, **kwargs):
@@ -162,7 +163,7 @@ def test_lm_training_batches_shuffle_and_shard():
 
 
 def test_empty_inputs_give_no_batches():
-    empty = EncodedSplit([], np.zeros(0, np.int32), [])
+    empty = EncodedSplit([], np.zeros(0, np.int32), [], np.zeros(0, np.int64))
     assert _batches(empty) == []
     assert (
         list(

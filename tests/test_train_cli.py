@@ -97,5 +97,8 @@ def test_real_bbc_smoke_run_learns(tmp_path, real_data_dir):
     result = run_module("rnnjax.evaluate", "--workdir", workdir, "--json", **env)
     assert result.returncode == 0, result.stderr[-3000:]
     metrics = json.loads(result.stdout)
-    assert metrics["num_examples"] == 222  # 10% of the 2,225 articles
+    assert metrics["num_examples"] == 212  # 10% of the 2,119 articles left after deduplication
+    rows = json.loads((tmp_path / "real" / "rows.json").read_text())
+    assert sorted(len(ids) for ids in rows.values()) == [200, 212, 212]  # smoke keeps 200 train
+    assert not set(rows["test"]) & (set(rows["train"]) | set(rows["validation"]))
     assert metrics["accuracy"] > 0.35  # chance (the largest class) is 0.23

@@ -35,6 +35,10 @@ NEWSGROUPS_PER_GROUP = {"train": 30, "test": 20}
 AG_NEWS_PER_CLASS = {"train": 100, "test": 50}
 NEWS_CATEGORIES = ("POLITICS", "WELLNESS", "ENTERTAINMENT", "TRAVEL", "STYLE & BEAUTY", "SPORTS")
 NEWS_CATEGORY_PER_CLASS = 50
+# The tiny BBC repeats BBC_EXACT_COPIES articles byte for byte and one more in capitals: the
+# config's normalisation (lowercase) makes BBC_DUPLICATES exact duplicates of them.
+BBC_EXACT_COPIES, BBC_DUPLICATES = 2, 3
+AG_NEWS_TEST_IN_TRAIN = 1  # the first tiny AG News test row is a copy of a train row
 
 
 def _split(words: str) -> list[str]:
@@ -128,6 +132,9 @@ def write_bbc(root: Path) -> Path:
             title = words.sentence(label, _TOPIC_WORDS[name], length=(4, 8))[:-1]
             body = [words.paragraph(label, _TOPIC_WORDS[name]) for _ in range(4)]
             rows.append((name, "\n\n".join([title, *body])))
+    copies = rows[1 : 1 + BBC_EXACT_COPIES]
+    shouted = rows[1 + BBC_EXACT_COPIES]
+    rows += [*copies, (shouted[0], shouted[1].upper())]
     path = root / "bbc" / "bbc-text.csv.gz"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(_gzip(_csv_bytes(rows)))
@@ -175,9 +182,10 @@ def write_newsgroups(root: Path) -> Path:
 
 def write_ag_news(root: Path) -> list[Path]:
     """``ag_news/{train,test}.csv.gz``: headerless, every field quoted, classes 1-4, title and
-    description, line breaks written as a backslash (as in the original files)."""
+    description, line breaks written as a backslash (as in the original files); the first test
+    row repeats a train row (AG_NEWS_TEST_IN_TRAIN)."""
     words = _Words(seed=2, num_classes=4)
-    paths = []
+    paths, train_rows = [], []
     for split, count in AG_NEWS_PER_CLASS.items():
         rows = []
         for index in range(count):
@@ -187,6 +195,10 @@ def write_ag_news(root: Path) -> list[Path]:
                 if index % 10 == 3:
                     description = description.replace(". ", ".\\", 1)
                 rows.append((str(label + 1), title, description))
+        if split == "train":
+            train_rows = rows
+        else:
+            rows[0] = train_rows[4]  # same class (1) as the row it replaces
         path = root / "ag_news" / f"{split}.csv.gz"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(_gzip(_csv_bytes(rows, quoting=csv.QUOTE_ALL)))

@@ -40,7 +40,9 @@ def describe(
       data: its corpus from :func:`prepare_for`, when the caller has it already.
 
     Returns:
-      Keys ``corpus``, ``task``, ``vocab_size``, ``decode_replacements`` and ``splits`` ->
+      Keys ``corpus``, ``task``, ``vocab_size``, ``decode_replacements``, ``duplicates``
+      (classification: {``found``, ``removed``, ``remaining``, ``test_in_train``}, see
+      rnnjax.data.duplicates; None for language models) and ``splits`` ->
       {train, validation, test} -> {``num_examples``, ``class_counts``, ``oov_rate``,
       ``length_percentiles``, ``truncated_share``} for classification, or {``num_tokens``,
       ``oov_rate``} for language models (see :func:`is_language_model`).
@@ -78,6 +80,7 @@ def describe(
         "vocab_size": len(data.vocab),
         "max_len": int(data_cfg.max_len),
         "decode_replacements": int(data.decode_replacements),
+        "duplicates": None if is_lm else data.duplicates.to_json(),
         "splits": splits,
     }
 
@@ -90,6 +93,13 @@ def format_description(stats: dict) -> str:
     ]
     if stats["decode_replacements"]:
         lines.append(f"invalid UTF-8 sequences replaced: {stats['decode_replacements']}")
+    duplicates = stats["duplicates"]
+    if duplicates is not None:
+        lines.append(
+            f"exact duplicates after normalisation: {duplicates['found']} found, "
+            f"{duplicates['removed']} removed before splitting, {duplicates['remaining']} kept; "
+            f"test texts also in train or validation: {duplicates['test_in_train']}"
+        )
     splits = stats["splits"]
     if stats["task"] == "language_model":
         lines.append(f"{'split':<12}{'tokens':>12}{'OOV rate':>10}")

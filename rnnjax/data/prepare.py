@@ -12,6 +12,7 @@ import ml_collections
 import numpy as np
 
 from rnnjax.data.corpora import load_corpus, load_text
+from rnnjax.data.duplicates import DuplicateCounts, count_duplicates
 from rnnjax.data.sources import data_dir
 from rnnjax.data.validation import validate_data_config
 from rnnjax.text import LabelEncoder, Vocabulary, load_stopwords, normalize, tokenize
@@ -21,12 +22,14 @@ SPLITS = ("train", "validation", "test")
 
 @dataclasses.dataclass(frozen=True)
 class EncodedSplit:
-    """One split as token ids: ``ids[i]`` is ``int32[len_i]``, ``labels`` is ``int32[N]``, and
-    ``texts`` are the raw texts (for reports and error analysis)."""
+    """One split as token ids: ``ids[i]`` is ``int32[len_i]``, ``labels`` is ``int32[N]``,
+    ``texts`` are the raw texts (for reports, error analysis and baselines) and ``row_ids``
+    ``int64[N]`` the corpus rows they came from (see rnnjax.data.splits.Split)."""
 
     ids: list[np.ndarray]
     labels: np.ndarray
     texts: list[str]
+    row_ids: np.ndarray
     _padded: dict = dataclasses.field(default_factory=dict, repr=False, compare=False)
 
     def __len__(self) -> int:
@@ -47,12 +50,18 @@ class EncodedSplit:
 
 @dataclasses.dataclass(frozen=True)
 class ClassificationData:
-    """A classification corpus ready for training: vocabulary, labels and encoded splits."""
+    """A classification corpus ready for training: vocabulary, labels, encoded splits and the
+    corpus's exact duplicates."""
 
     vocab: Vocabulary
     labels: LabelEncoder
     splits: dict[str, EncodedSplit]
+    duplicates: DuplicateCounts
     decode_replacements: int = 0
+
+    def row_ids(self) -> dict[str, list[int]]:
+        """Split name -> the corpus rows of its examples, in order (written to a workdir)."""
+        return {name: split.row_ids.tolist() for name, split in self.splits.items()}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -133,11 +142,16 @@ def prepare_classification(data_cfg: ml_collections.ConfigDict) -> Classificatio
             [np.asarray(vocab.encode(t), dtype=np.int32) for t in normalised[name]],
             split.labels,
             split.texts,
+            split.row_ids,
         )
         for name, split in corpus.splits().items()
     }
     return ClassificationData(
-        vocab, LabelEncoder(corpus.label_names), splits, corpus.decode_replacements
+        vocab,
+        LabelEncoder(corpus.label_names),
+        splits,
+        count_duplicates(normalised, corpus.duplicates_removed),
+        corpus.decode_replacements,
     )
 
 

@@ -12,10 +12,16 @@ from rnnjax.errors import DataError
 
 @dataclasses.dataclass(frozen=True)
 class Split:
-    """Raw texts and their class ids ``int32[N]``."""
+    """Raw texts, their class ids ``int32[N]`` and stable row ids ``int64[N]``.
+
+    A row id is the text's position in the corpus as its loader reads it (an official test
+    split's rows are numbered after its train rows), so the same config always names the same
+    rows, whichever model trains on them.
+    """
 
     texts: list[str]
     labels: np.ndarray
+    row_ids: np.ndarray
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -23,7 +29,11 @@ class Split:
     def take(self, indices: Sequence[int] | np.ndarray) -> Split:
         """The examples at ``indices``, in that order."""
         indices = np.asarray(indices, dtype=np.int64)
-        return Split([self.texts[i] for i in indices], self.labels[indices].astype(np.int32))
+        return Split(
+            [self.texts[i] for i in indices],
+            self.labels[indices].astype(np.int32),
+            self.row_ids[indices],
+        )
 
     def class_counts(self, num_classes: int) -> np.ndarray:
         """``int64[C]``: examples per class id."""
@@ -35,7 +45,9 @@ class Corpus:
     """A classification corpus split three ways, with its class names (position = label id).
 
     ``decode_replacements`` counts the invalid UTF-8 byte sequences replaced with U+FFFD while
-    reading the files (0 for a clean corpus); nothing is dropped.
+    reading the files (0 for a clean corpus; nothing is dropped for them);
+    ``duplicates_removed`` the texts dropped before splitting because their normalised text
+    repeats an earlier one (``data.deduplicate``, corpora without an official split only).
     """
 
     train: Split
@@ -43,18 +55,62 @@ class Corpus:
     test: Split
     label_names: list[str]
     decode_replacements: int = 0
+    duplicates_removed: int = 0
 
     def splits(self) -> dict[str, Split]:
         """``{"train", "validation", "test"}`` -> Split."""
         return {"train": self.train, "validation": self.validation, "test": self.test}
 
 
-def make_split(texts: Sequence[str], labels: Sequence[int] | np.ndarray) -> Split:
-    """A Split from texts and integer labels."""
+def make_split(
+    texts: Sequence[str], labels: Sequence[int] | np.ndarray, first_id: int = 0
+) -> Split:
+    """A Split from texts and integer labels; row ids count from ``first_id``."""
     labels = np.asarray(labels, dtype=np.int32).reshape(-1)
     if len(texts) != len(labels):
         raise DataError(f"{len(texts)} texts but {len(labels)} labels")
-    return Split(list(texts), labels)
+    return Split(list(texts), labels, np.arange(first_id, first_id + len(texts), dtype=np.int64))
+
+
+def deduplicate(split: Split, data_cfg) -> tuple[Split, int]:
+    """``split`` without the texts whose normalised form (``data``'s normalisation) repeats an
+    earlier one, and how many were dropped; unchanged when ``data.deduplicate`` is off."""
+    if not data_cfg.get("deduplicate", True):
+        return split, 0
+    from rnnjax.data.prepare import text_normalizer  # lazy: prepare imports the corpora
+
+    clean = text_normalizer(data_cfg)
+    seen: set[str] = set()
+    kept = []
+    for i, text in enumerate(split.texts):
+        key = clean(text)
+        if key not in seen:
+            seen.add(key)
+            kept.append(i)
+    return split.take(kept), len(split) - len(kept)
+
+
+def unofficial_corpus(
+    everything: Split, label_names: Sequence[str], data_cfg, decode_replacements: int = 0
+) -> Corpus:
+    """A corpus without an official split: deduplicated (``data.deduplicate``), then split
+    three ways (seeded, stratified), so no text straddles train/validation/test."""
+    unique, removed = deduplicate(everything, data_cfg)
+    train, validation, test = split_three_ways(unique, label_names, data_cfg)
+    return Corpus(
+        train, validation, test, list(label_names), decode_replacements, duplicates_removed=removed
+    )
+
+
+def official_corpus(
+    train: Split, test: Split, label_names: Sequence[str], data_cfg, decode_replacements: int = 0
+) -> Corpus:
+    """A corpus with an official train/test split, kept as it is (duplicates are only counted,
+    by :func:`rnnjax.data.duplicates.count_duplicates`); validation is carved from train and the
+    test rows are numbered after the train rows."""
+    test = Split(test.texts, test.labels, np.arange(len(train), len(train) + len(test)))
+    train, validation = carve_validation(train, label_names, data_cfg)
+    return Corpus(train, validation, test, list(label_names), decode_replacements)
 
 
 def stratified_carve(
@@ -155,8 +211,8 @@ def corpus_from_named_labels(
 ) -> Corpus:
     """A Corpus from texts labelled by class name; classes are the sorted training names.
 
-    Without ``test`` the examples are split three ways (seeded, stratified); with ``test``
-    (texts, names) that is the test split and validation is carved from the rest.
+    Without ``test`` the examples are deduplicated and split three ways (seeded, stratified);
+    with ``test`` (texts, names) that is the test split and validation is carved from the rest.
 
     Raises:
       DataError: a test label never seen in training (named in the message).
@@ -167,8 +223,6 @@ def corpus_from_named_labels(
     everything = make_split(texts, labels.encode_all(label_strings))
     names = labels.names
     if test is None:
-        train, validation, test_split = split_three_ways(everything, names, data_cfg)
-    else:
-        test_split = make_split(test[0], labels.encode_all(test[1]))
-        train, validation = carve_validation(everything, names, data_cfg)
-    return Corpus(train, validation, test_split, names, decode_replacements)
+        return unofficial_corpus(everything, names, data_cfg, decode_replacements)
+    test_split = make_split(test[0], labels.encode_all(test[1]))
+    return official_corpus(everything, test_split, names, data_cfg, decode_replacements)

@@ -32,7 +32,9 @@ def _save(fig: Any, path: Path) -> Any:
     return fig
 
 
-def plot_confusion_matrix(matrix: np.ndarray, names: Sequence[str], path: Path) -> Any:
+def plot_confusion_matrix(
+    matrix: np.ndarray, names: Sequence[str], path: Path, title: str = "Confusion matrix"
+) -> Any:
     """Saves the confusion matrix int[C, C] (rows: true class, columns: predicted) as PNG."""
     from sklearn.metrics import ConfusionMatrixDisplay
 
@@ -41,7 +43,7 @@ def plot_confusion_matrix(matrix: np.ndarray, names: Sequence[str], path: Path) 
     ConfusionMatrixDisplay(matrix, display_labels=list(names)).plot(
         ax=ax, xticks_rotation=45, colorbar=False
     )
-    ax.set_title("Confusion matrix")
+    ax.set_title(title)
     return _save(fig, path)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -33,6 +34,7 @@ class TaskData:
       eval_batches: split name -> this process's evaluation batches (every row once).
       steps_per_epoch: optimizer steps in one epoch (full global batches).
       seq_len: time length T of the padded batches.
+      row_ids: classifiers: split name -> the corpus row ids of its examples (None for LMs).
     """
 
     kind: str
@@ -42,12 +44,16 @@ class TaskData:
     eval_batches: Callable[[str], Iterator[Batch]]
     steps_per_epoch: int
     seq_len: int
+    row_ids: dict[str, list[int]] | None = None
 
     def save(self, workdir: Path) -> None:
-        """Writes vocab.json (and labels.json) so the workdir alone restores the run."""
+        """Writes vocab.json (and labels.json, rows.json) so the workdir alone restores the run
+        and names the rows it saw."""
         self.vocab.save(workdir / files.VOCAB_FILE)
         if self.labels is not None:
             self.labels.save(workdir / files.LABELS_FILE)
+        if self.row_ids is not None:
+            (workdir / files.ROWS_FILE).write_text(json.dumps(self.row_ids) + "\n")
 
 
 def load_task_data(
@@ -105,6 +111,7 @@ def _classification(
         ),
         steps_per_epoch=steps,
         seq_len=d.max_len,
+        row_ids=data.row_ids(),
     )
 
 

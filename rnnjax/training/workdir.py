@@ -1,8 +1,9 @@
 """Files of a run directory besides checkpoints: config.json and metrics.jsonl.
 
 Layout: ``checkpoints/`` (Orbax), ``config.json``, ``vocab.json``, ``labels.json``,
-``metrics.jsonl``, ``tb/`` (TensorBoard), ``report/``, and ``checkpoints_broken/`` only after an
-unreadable checkpoint was set aside.
+``rows.json`` (classifiers: each split's corpus row ids), ``metrics.jsonl``, ``tb/``
+(TensorBoard), ``report/``, and ``checkpoints_broken/`` only after an unreadable checkpoint
+was set aside.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from rnnjax.errors import CheckpointError
 CONFIG_FILE = "config.json"
 VOCAB_FILE = "vocab.json"
 LABELS_FILE = "labels.json"
+ROWS_FILE = "rows.json"
 METRICS_FILE = "metrics.jsonl"
 CHECKPOINT_DIR = "checkpoints"
 BROKEN_CHECKPOINT_DIR = "checkpoints_broken"  # unreadable steps moved aside on resume
@@ -87,6 +89,14 @@ def read_config(workdir: Path) -> ml_collections.ConfigDict:
             f"`python -m rnnjax.train --config configs/bbc_news.py --workdir {workdir}`"
         )
     return ml_collections.ConfigDict(json.loads(path.read_text()))
+
+
+def read_rows(workdir: Path) -> dict[str, list[int]]:
+    """Split name -> the corpus row ids a classifier run trained, validated and tested on."""
+    path = workdir / ROWS_FILE
+    if not path.exists():
+        raise CheckpointError(f"{workdir} has no {ROWS_FILE}: it is not a classifier's workdir")
+    return json.loads(path.read_text())
 
 
 def read_metrics(workdir: Path) -> list[dict[str, Any]]:

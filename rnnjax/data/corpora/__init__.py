@@ -3,6 +3,7 @@ and returns train/validation/test splits of (text, label id) with the class name
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 
@@ -48,9 +49,7 @@ def load_corpus(data_cfg: ml_collections.ConfigDict) -> Corpus:
             corpus.decode_replacements,
         )
     train = subsample_train(corpus.train, corpus.label_names, data_cfg)
-    return Corpus(
-        train, corpus.validation, corpus.test, corpus.label_names, corpus.decode_replacements
-    )
+    return dataclasses.replace(corpus, train=train)
 
 
 __all__ = ["CORPORA", "Corpus", "load_corpus", "load_text"]

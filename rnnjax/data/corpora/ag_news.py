@@ -12,7 +12,7 @@ from pathlib import Path
 import ml_collections
 
 from rnnjax.data.sources import decode, find_local, locate, prepare_tfds, read_bytes
-from rnnjax.data.splits import Corpus, carve_validation, make_split, split_three_ways
+from rnnjax.data.splits import Corpus, make_split, official_corpus, unofficial_corpus
 from rnnjax.errors import DataError, MissingDataError
 
 CLASS_NAMES = ("World", "Sports", "Business", "Sci/Tech")  # classes 1-4 of the original CSV
@@ -25,15 +25,14 @@ _LINE_BREAK = re.compile(r"\\+")  # the CSVs mark line breaks with a backslash (
 def load_ag_news(data_cfg: ml_collections.ConfigDict) -> Corpus:
     """Official train and test splits, validation carved from train (seeded, stratified)."""
     splits, replaced = _read_splits(data_cfg, ("train", "test"))
-    train, validation = carve_validation(splits["train"], CLASS_NAMES, data_cfg)
-    return Corpus(train, validation, splits["test"], list(CLASS_NAMES), replaced)
+    return official_corpus(splits["train"], splits["test"], CLASS_NAMES, data_cfg, replaced)
 
 
 def load_ag_news_mini(data_cfg: ml_collections.ConfigDict) -> Corpus:
-    """The 7,600 official test articles alone, split 80/10/10 (seeded, stratified)."""
+    """The 7,600 official test articles alone, deduplicated and split 80/10/10 (seeded,
+    stratified)."""
     splits, replaced = _read_splits(data_cfg, ("test",))
-    train, validation, test = split_three_ways(splits["test"], CLASS_NAMES, data_cfg)
-    return Corpus(train, validation, test, list(CLASS_NAMES), replaced)
+    return unofficial_corpus(splits["test"], CLASS_NAMES, data_cfg, replaced)
 
 
 def _read_splits(data_cfg: ml_collections.ConfigDict, names: tuple[str, ...]):

@@ -13,7 +13,7 @@ import ml_collections
 import numpy as np
 
 from rnnjax.data.sources import find_local, locate
-from rnnjax.data.splits import Corpus, carve_validation, make_split
+from rnnjax.data.splits import Corpus, make_split, official_corpus
 from rnnjax.errors import ConfigError
 
 TARBALL = "20newsgroups/20news-bydate.tar.gz"
@@ -53,8 +53,7 @@ def load_newsgroups(data_cfg: ml_collections.ConfigDict) -> Corpus:
         for part in (p for p in REMOVABLE if p in remove):
             texts = [strippers[part](text) for text in texts]
         splits[name] = make_split(texts, np.array([index[g] for g, _ in kept], dtype=np.int32))
-    train, validation = carve_validation(splits["train"], categories, data_cfg)
-    return Corpus(train, validation, splits["test"], categories)
+    return official_corpus(splits["train"], splits["test"], categories, data_cfg)
 
 
 def _strippers() -> dict[str, Callable[[str], str]]:

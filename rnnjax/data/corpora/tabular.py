@@ -18,9 +18,11 @@ from rnnjax.errors import ConfigError, DataError
 
 csv.field_size_limit(2**31 - 1)  # news articles can exceed csv's 128 KiB default field limit
 
-NEWS_CATEGORY_FILES = (
+NEWS_CATEGORY_FILES = (  # the whole dataset first, then the prefix our data folder holds
     "news_category/News_Category_Dataset_v3.json",
+    "news_category/News_Category_Dataset_v3.json.gz",
     "news_category/News_Category_Dataset_v2.json",
+    "news_category/News_Category_Dataset_v3.first9999lines.json.gz",
 )
 NEWS_CATEGORY_SOURCE = "https://www.kaggle.com/datasets/rmisra/news-category-dataset"
 
