@@ -96,9 +96,11 @@ class RecurrentLayer(nn.Module):
     ``recurrent_bias`` float[D, H]: the Keras parameter counts. Inside the scan every matmul is
     a plain 2-D one per direction (batched matmuls are slower on CPU, forward and backward).
 
-    The step is rematerialised: per time step the backward pass keeps only the values each cell
-    names ``SAVED`` (its matmul outputs and gates) and recomputes the rest of the elementwise gate
-    arithmetic, so the scan stores less than half of the per-step residuals it otherwise would.
+    With ``backward="autodiff"`` the step is rematerialised: per time step the backward pass
+    keeps only the values each cell names ``SAVED`` (its matmul outputs and gates) and recomputes
+    the rest of the elementwise gate arithmetic, so the scan stores less than half of the
+    per-step residuals it otherwise would. With ``backward="custom"`` the layer is
+    ``rnnjax.models.recurrence.recurrence`` and its hand-written backward pass.
     """
 
     cell: Cell
