@@ -25,8 +25,10 @@ State = tuple  # final_state[layer][direction] -> the cell's carry (LSTM (c, h);
 
 PROJECTIONS = ("step", "sequence", "chunk")
 BACKWARDS = ("auto", "autodiff", "custom")
-# backward="auto": the measured fastest gradient per platform (benchmarks/README.md)
-AUTO_BACKWARD = {"cpu": "custom"}  # any other platform: "autodiff"
+# backward="auto": the gradient measured fastest per (platform, cell) (benchmarks/README.md);
+# "autodiff" everywhere else. The LSTM's custom path keeps 1.7x the temporaries of autodiff and
+# page-faults through them every call: slower on this CPU, though it needs less user time.
+AUTO_BACKWARD = {("cpu", "gru"): "custom"}
 CHUNK_BYTES = 1 << 19  # target size of one chunk's projected inputs when chunk_size=0 (auto)
 
 
@@ -94,9 +96,11 @@ class RecurrentLayer(nn.Module):
     ``recurrent_bias`` float[D, H]: the Keras parameter counts. Inside the scan every matmul is
     a plain 2-D one per direction (batched matmuls are slower on CPU, forward and backward).
 
-    The step is rematerialised: per time step the backward pass keeps only the values each cell
-    names ``SAVED`` (its matmul outputs and gates) and recomputes the rest of the elementwise gate
-    arithmetic, so the scan stores less than half of the per-step residuals it otherwise would.
+    With ``backward="autodiff"`` the step is rematerialised: per time step the backward pass
+    keeps only the values each cell names ``SAVED`` (its matmul outputs and gates) and recomputes
+    the rest of the elementwise gate arithmetic, so the scan stores less than half of the
+    per-step residuals it otherwise would. With ``backward="custom"`` the layer is
+    ``rnnjax.models.recurrence.recurrence`` and its hand-written backward pass.
     """
 
     cell: Cell
@@ -207,8 +211,8 @@ class RecurrentEncoder(nn.Module):
         chunk_size: steps per chunk for projection="chunk"; 0 picks one from ``CHUNK_BYTES``.
         backward: how the gradient is computed: "autodiff" (of the rematerialised scanned
             step), "custom" (``recurrence``'s hand-written backward scan, with the weight and
-            input gradients as large matmuls after it) or "auto" (the one measured fastest on
-            the default backend, ``AUTO_BACKWARD``). All give equal results.
+            input gradients as large matmuls after it) or "auto" (the one measured fastest for
+            this cell on the default backend, ``AUTO_BACKWARD``). All give equal results.
     """
 
     cell: str = "lstm"
@@ -242,7 +246,7 @@ class RecurrentEncoder(nn.Module):
         """ "autodiff" or "custom": ``backward``, with "auto" resolved for the default backend."""
         if self.backward != "auto":
             return self.backward
-        return AUTO_BACKWARD.get(jax.default_backend(), "autodiff")
+        return AUTO_BACKWARD.get((jax.default_backend(), self.cell), "autodiff")
 
     def check_config(self) -> None:
         """Raises ConfigError naming the first invalid attribute."""

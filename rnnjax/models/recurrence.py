@@ -84,7 +84,8 @@ def _forward(
     drop: tuple | None,
     save: bool,
 ) -> tuple[tuple, Any]:
-    """(final carry, per-step carries [T, ...] and, when ``save``, the cells' residuals)."""
+    """(final carry, per-step outputs float[T, B, H] per direction (zero at padded steps) and,
+    when ``save``, the carries before each step and the cells' residuals)."""
     masks = drop or (1,) * len(xs)
 
     def step(c: tuple, x_proj: tuple, m: Array) -> tuple[tuple, Any]:
@@ -92,15 +93,11 @@ def _forward(
             *[cell.forward(*args) for args in zip(params, c, x_proj, masks, strict=True)],
             strict=True,
         )
-        c = jax.tree.map(lambda n, o: jnp.where(m, n, o), tuple(new), c)
-        return c, (c, tuple(res)) if save else tuple(map(cell.hidden, c))
+        outputs = tuple(jnp.where(m, cell.hidden(n), 0) for n in new)
+        prev, c = c, jax.tree.map(lambda n, o: jnp.where(m, n, o), tuple(new), c)
+        return c, (outputs, prev, tuple(res)) if save else outputs
 
     return scan_time(step, params, carry, xs, ms, projection, chunk_size, unroll)
-
-
-def _outputs(ms: Array, hiddens: tuple) -> tuple:
-    """Per direction float[T, B, H]: the hidden state at real steps, zero at padded ones."""
-    return tuple(jnp.where(ms, h, 0) for h in hiddens)
 
 
 @functools.partial(jax.custom_vjp, nondiff_argnums=(0, 1, 2, 3))
@@ -121,10 +118,7 @@ def recurrence(
     the backward pass is ``_recurrence_bwd``. ``drop`` is treated as a constant (its
     cotangent is zero: a dropout mask has no gradient).
     """
-    carry, hiddens = _forward(
-        cell, projection, chunk_size, unroll, params, xs, ms, carry, drop, save=False
-    )
-    return carry, _outputs(ms, hiddens)
+    return _forward(cell, projection, chunk_size, unroll, params, xs, ms, carry, drop, save=False)
 
 
 def _recurrence_fwd(
@@ -138,11 +132,10 @@ def _recurrence_fwd(
     carry: tuple,
     drop: tuple | None,
 ) -> tuple[tuple, tuple]:
-    final, (carries, res) = _forward(
+    final, (outputs, prevs, res) = _forward(
         cell, projection, chunk_size, unroll, params, xs, ms, carry, drop, save=True
     )
-    outputs = _outputs(ms, tuple(map(cell.hidden, carries)))
-    return (final, outputs), (params, xs, ms, carry, drop, carries, res)
+    return (final, outputs), (params, xs, ms, drop, prevs, res)
 
 
 def _recurrence_bwd(
@@ -151,12 +144,9 @@ def _recurrence_bwd(
     """The backward scan carries only d carry (``dz @ U^T`` and the gate derivatives per
     step); every other gradient is then one matmul or sum over all T*B rows."""
     del projection, chunk_size
-    params, xs, ms, carry0, drop, carries, res = saved
+    params, xs, ms, drop, prevs, res = saved
     d_final, d_outputs = cotangents
     masks = drop or (1,) * len(xs)
-    # the carry before each step: the initial carry, then the carry after the step before
-    shift = lambda a0, a: jnp.concatenate([a0[None], a[:-1]])
-    prevs = tuple(jax.tree.map(shift, c0, c) for c0, c in zip(carry0, carries, strict=True))
 
     def step(d_carry: tuple, inputs: tuple) -> tuple[tuple, tuple]:
         m, d_out, res_t, prev_t = inputs
