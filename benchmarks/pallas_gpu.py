@@ -1,16 +1,15 @@
 """GPU timing of the Pallas recurrence kernels (issue 13) against the scan, Flax and cuDNN.
 
-    PYTHONPATH=. python benchmarks/pallas_gpu.py [--shapes=16x128x64,64x1024x128 --cells=lstm,gru
-        --dtype=float32 --repeats=20]
-    PYTHONPATH=. python benchmarks/pallas_gpu.py --smoke   # tiny shape, any machine (CPU: the
-                                                           # kernels run in interpret mode)
+    PYTHONPATH=.:benchmarks python benchmarks/pallas_gpu.py [--shapes=16x128x64,64x1024x128
+        --cells=rnn,lstm,gru --dtype=float32 --repeats=20]
+    PYTHONPATH=.:benchmarks python benchmarks/pallas_gpu.py --smoke  # tiny shape, any machine
 
 One row per (cell, B, T, H, directions, implementation): best-of-``repeats`` milliseconds of the
 forward pass and of forward+backward (gradient of the summed outputs wrt the parameters) of one
 layer on full-length rows (E = H), and the ratio to the scan path (``kernel="scan"``, custom
-backward). Implementations: rnnjax scan (custom and autodiff backward), rnnjax pallas, Flax
-``nn.RNN`` and, on a GPU, ``jax.experimental.rnn.lstm`` (cuDNN). A shape the kernels cannot
-hold prints the fallback reason instead of a time.
+backward). Implementations: rnnjax scan (custom and autodiff backward), rnnjax pallas (on a
+CPU in interpret mode), Flax ``nn.RNN`` (LSTM, GRU) and, on a GPU, cuDNN's LSTM through
+``jax.experimental.rnn.lstm``. A layer the kernels cannot hold prints the fallback reason.
 """
 
 from __future__ import annotations
@@ -58,8 +57,9 @@ def implementations(cell: str, hidden: int, bidirectional: bool, dtype: str) -> 
         ("scan custom", encoder.clone(kernel="scan", backward="custom")),
         ("scan autodiff", encoder.clone(kernel="scan", backward="autodiff")),
         ("pallas", encoder.clone(kernel="pallas")),
-        ("flax nn.RNN", FlaxRNN(cell, hidden, bidirectional)),
     ]
+    if cell in ("lstm", "gru"):
+        impls.append(("flax nn.RNN", FlaxRNN(cell, hidden, bidirectional)))
     if cell == "lstm" and jax.default_backend() == "gpu" and dtype == "float32":
         impls.append(("cudnn lstm", CudnnLSTM(hidden, bidirectional)))
     return impls

@@ -16,9 +16,11 @@ import jax
 import jax.numpy as jnp
 from jax.ad_checkpoint import checkpoint_name
 from jax.experimental import pallas as pl
+from jax.experimental.pallas import triton as pltriton
 from jax.extend import core
 
 Array = Any
+NUM_WARPS = 4  # one block of 128 threads runs the whole recurrence
 NAME_P = jax.make_jaxpr(lambda a: checkpoint_name(a, "n"))(1.0).eqns[0].primitive
 
 
@@ -86,7 +88,8 @@ def time_loop(
         for ref, value in zip(final_refs, final, strict=True):
             ref[...] = value
 
-    flat = pl.pallas_call(kernel, out_shape=out_shape, interpret=interpret)(
+    params = pltriton.CompilerParams(num_warps=NUM_WARPS)  # GPUs: the Triton backend
+    flat = pl.pallas_call(kernel, out_shape=out_shape, interpret=interpret, compiler_params=params)(
         *[leaf for group in groups for leaf in group]
     )
     n = len(carry_leaves)

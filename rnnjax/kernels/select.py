@@ -29,6 +29,10 @@ def unfit_reason(cell: Cell, batch: int, hidden: int, dtype: Any, platform: str)
     working = batch * (width + 3 * hidden) * 4  # float32 gates, carry and output per step
     if weights + working > ON_CHIP_BYTES:
         return f"U {hidden}x{width} and a {batch}-row step need {weights + working} B on chip"
+    if platform == "gpu" and cell.num_gates > 1:
+        # the LSTM/GRU steps concatenate gates (Triton joins only [..., 1] arrays) and GRU's 3H
+        # gates are no power of two; only the plain RNN's forward and backward lower for Triton
+        return f"{type(cell).__name__}'s step does not lower for Pallas Triton yet"
     if platform == "gpu":
         dims = {"batch": batch, "hidden": hidden, "gates*hidden": width}
         for name, size in dims.items():
