@@ -41,12 +41,14 @@ def test_pallas_equals_scan(cell, reset_after, bidirectional, dropout, num_layer
     np.testing.assert_array_equal(got[1][2], 0)  # the empty row's inputs get no gradient
 
 
-def test_outputs_and_final_states_equal_scan():
-    encoder = RecurrentEncoder(cell="lstm", hidden_size=H, bidirectional=True)
+@pytest.mark.parametrize(("dtype", "tol"), [("float32", 1e-5), ("bfloat16", 1e-2)])
+def test_outputs_and_final_states_equal_scan(dtype, tol):
+    """bfloat16: the kernels compute (and carry) in the encoder's dtype, as the scan does."""
+    encoder = RecurrentEncoder(cell="lstm", hidden_size=H, bidirectional=True, dtype=dtype)
     variables = encoder.clone(kernel="scan").init(jax.random.key(0), X, LENGTHS)
     run = jax.jit(lambda v: [encoder.clone(**k).apply(v, X, LENGTHS) for k in (SCAN, PALLAS)])
-    want, got = run(variables)
-    jax.tree.map(lambda g, w: np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-5), got, want)
+    want, got = jax.tree.map(lambda a: np.asarray(a, np.float32), run(variables))
+    jax.tree.map(lambda g, w: np.testing.assert_allclose(g, w, rtol=tol, atol=tol), got, want)
     np.testing.assert_array_equal(got[0][1, 3:], 0)  # padded steps output zero
 
 
