@@ -34,8 +34,7 @@ def unfit_reason(cell: Cell, batch: int, hidden: int, dtype: Any, platform: str)
         # gates are no power of two; only the plain RNN's forward and backward lower for Triton
         return f"{type(cell).__name__}'s step does not lower for Pallas Triton yet"
     if platform == "gpu":
-        dims = {"batch": batch, "hidden": hidden, "gates*hidden": width}
-        for name, size in dims.items():
+        for name, size in {"batch": batch, "hidden": hidden}.items():
             if size < MIN_GPU_DIM or size & (size - 1):
                 return f"{name}={size} is not a power of two >= {MIN_GPU_DIM} (Triton blocks)"
     return None
