@@ -83,6 +83,7 @@ def model_config() -> ml_collections.ConfigDict:
             projection="step",  # step | sequence | chunk: where x @ W_i is computed
             chunk_size=0,  # time steps per input-projection chunk (projection="chunk"); 0 = auto
             backward="auto",  # auto | autodiff | custom: how the recurrence's gradient is computed
+            kernel="auto",  # auto | scan | pallas: lax.scan or the Pallas kernels (auto: GPU only)
             attention_use_scale=True,  # pooling="attention": learn the 1/sqrt(F) score scale
         )
     )

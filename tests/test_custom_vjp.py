@@ -32,9 +32,14 @@ def random_like(tree, seed: int):
     return jax.tree.map(lambda s: jnp.asarray(0.5 * rng.normal(size=s.shape), s.dtype), tree)
 
 
-def loss_and_grads(encoder: RecurrentEncoder, dropout: bool):
+def loss_and_grads(
+    encoder: RecurrentEncoder,
+    dropout: bool,
+    variants: tuple[dict, ...] = ({"backward": "autodiff"}, {"backward": "custom"}),
+):
     """A jitted (loss, grads wrt params, x and the initial state) of random weighted outputs and
-    final states, so every cotangent the layer receives is nonzero."""
+    final states, so every cotangent the layer receives is nonzero; one per ``encoder.clone``
+    of ``variants``."""
     variables = random_like(jax.eval_shape(encoder.init, jax.random.key(0), X, LENGTHS), 7)
     state = random_like(encoder.initial_state(B), 8)
     out_shapes = jax.eval_shape(
@@ -53,7 +58,7 @@ def loss_and_grads(encoder: RecurrentEncoder, dropout: bool):
     @jax.jit
     def both(v, x, s):
         grad = jax.value_and_grad(loss, argnums=(0, 1, 2))
-        return [grad(v, x, s, encoder.clone(backward=b)) for b in ("autodiff", "custom")]
+        return [grad(v, x, s, encoder.clone(**c)) for c in variants]
 
     return both(variables, X, state)
 

@@ -33,6 +33,7 @@ def encoder_from_config(model_cfg: ml_collections.ConfigDict) -> RecurrentEncode
         projection=model_cfg.projection,
         chunk_size=model_cfg.chunk_size,
         backward=model_cfg.backward,
+        kernel=model_cfg.kernel,
     )
     encoder.check_config()  # fail now, not at the first call
     return encoder

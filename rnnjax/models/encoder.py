@@ -16,6 +16,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from rnnjax import kernels
 from rnnjax.errors import ConfigError
 from rnnjax.models.cells import SAVED, Cell, make_cell
 from rnnjax.models.recurrence import recurrence, scan_time
@@ -112,6 +113,7 @@ class RecurrentLayer(nn.Module):
     recurrent_dropout: float
     dtype: Any
     backward: str
+    kernel: str = "scan"  # "scan" or "pallas" (rnnjax.kernels.resolve'd)
 
     @nn.compact
     def __call__(
@@ -162,6 +164,11 @@ class RecurrentLayer(nn.Module):
             drop = tuple(masks.astype(self.dtype))
         size = self.chunk_size or CHUNK_BYTES // (d * batch * width * x.dtype.itemsize)
         scan_args = (self.projection, size, self.unroll)
+        if self.kernel == "pallas":
+            carry, ys = kernels.pallas_recurrence(
+                cell, kernels.interpret_mode(), per_direction, xs, ms, carry, drop
+            )
+            return self._merge(ys, rev), carry
         if self.backward == "custom":
             carry, ys = recurrence(cell, *scan_args, per_direction, xs, ms, carry, drop)
             return self._merge(ys, rev), carry
@@ -213,6 +220,9 @@ class RecurrentEncoder(nn.Module):
             step), "custom" (``recurrence``'s hand-written backward scan, with the weight and
             input gradients as large matmuls after it) or "auto" (the one measured fastest for
             this cell on the default backend, ``AUTO_BACKWARD``). All give equal results.
+        kernel: "scan" (``lax.scan``), "pallas" (rnnjax.kernels: all steps in one kernel,
+            with its own custom backward; interpret mode on CPUs) or "auto" (pallas on a GPU
+            where the layer fits, else scan). A layer "pallas" cannot hold warns and scans.
     """
 
     cell: str = "lstm"
@@ -228,6 +238,7 @@ class RecurrentEncoder(nn.Module):
     projection: str = "step"
     chunk_size: int = 0
     backward: str = "auto"
+    kernel: str = "auto"
 
     @property
     def num_directions(self) -> int:
@@ -255,6 +266,8 @@ class RecurrentEncoder(nn.Module):
             raise ConfigError(f"projection={self.projection!r}; expected one of {PROJECTIONS}")
         if self.backward not in BACKWARDS:
             raise ConfigError(f"backward={self.backward!r}; expected one of {BACKWARDS}")
+        if self.kernel not in kernels.KERNELS:
+            raise ConfigError(f"kernel={self.kernel!r}; expected one of {kernels.KERNELS}")
         for name in ("hidden_size", "num_layers", "unroll"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
@@ -291,6 +304,7 @@ class RecurrentEncoder(nn.Module):
         mask, rev = time_mask(lengths, time), reverse_index(lengths, time)
         if initial_state is None:
             initial_state = self.initial_state(batch)
+        kernel = kernels.resolve(self.kernel, cell, batch, self.hidden_size, self.dtype)
         final_state = []
         for index in range(self.num_layers):
             carry = jax.tree.map(lambda a: a.astype(self.dtype), tuple(initial_state[index]))
@@ -304,6 +318,7 @@ class RecurrentEncoder(nn.Module):
                 recurrent_dropout=self.recurrent_dropout,
                 dtype=jnp.dtype(self.dtype),
                 backward=self.backward_path(),
+                kernel=kernel,
                 name=f"layer_{index}",
             )
             x, carry = layer(x, mask, rev, carry, deterministic)

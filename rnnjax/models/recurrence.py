@@ -72,6 +72,24 @@ def scan_time(
     return carry, jax.tree.map(lambda y: y.reshape(-1, *y.shape[2:])[:time], outs)
 
 
+def forward_step(
+    cell: Cell, p: dict, c: Any, x_proj: Array, mask: Array, m: Array
+) -> tuple[Any, tuple]:
+    """One direction's step with exact lengths: (new carry, kept where not ``m``; residuals)."""
+    new, res = cell.forward(p, c, x_proj, mask)
+    return jax.tree.map(lambda n, o: jnp.where(m, n, o), new, c), res
+
+
+def backward_step(
+    cell: Cell, p: dict, mask: Array, d_c: Any, m: Array, d_out: Array, res: tuple, prev: Any
+) -> tuple[Any, tuple]:
+    """One direction's backward step: (d carry before it, what ``cell.backward`` emits)."""
+    d_new = jax.tree.map(lambda d: jnp.where(m, d, 0), d_c)
+    d_new = cell.with_hidden(d_new, cell.hidden(d_new) + jnp.where(m, d_out, 0))
+    d_prev, out = cell.backward(p, res, prev, d_new, mask)
+    return jax.tree.map(lambda a, b: jnp.where(m, a, b), d_prev, d_c), out
+
+
 def _forward(
     cell: Cell,
     projection: str,
@@ -89,13 +107,10 @@ def _forward(
     masks = drop or (1,) * len(xs)
 
     def step(c: tuple, x_proj: tuple, m: Array) -> tuple[tuple, Any]:
-        new, res = zip(
-            *[cell.forward(*args) for args in zip(params, c, x_proj, masks, strict=True)],
-            strict=True,
-        )
+        args = zip(params, c, x_proj, masks, strict=True)
+        new, res = zip(*[forward_step(cell, *a, m) for a in args], strict=True)
         outputs = tuple(jnp.where(m, cell.hidden(n), 0) for n in new)
-        prev, c = c, jax.tree.map(lambda n, o: jnp.where(m, n, o), tuple(new), c)
-        return c, (outputs, prev, tuple(res)) if save else outputs
+        return new, (outputs, c, res) if save else outputs
 
     return scan_time(step, params, carry, xs, ms, projection, chunk_size, unroll)
 
@@ -149,20 +164,30 @@ def _recurrence_bwd(
     masks = drop or (1,) * len(xs)
 
     def step(d_carry: tuple, inputs: tuple) -> tuple[tuple, tuple]:
-        m, d_out, res_t, prev_t = inputs
-        d_prevs, emitted = [], []
-        for i, d_c in enumerate(d_carry):
-            d_new = jax.tree.map(lambda d: jnp.where(m, d, 0), d_c)
-            d_new = cell.with_hidden(d_new, cell.hidden(d_new) + jnp.where(m, d_out[i], 0))
-            d_prev, out = cell.backward(params[i], res_t[i], prev_t[i], d_new, masks[i])
-            d_prevs.append(jax.tree.map(lambda a, b: jnp.where(m, a, b), d_prev, d_c))
-            emitted.append(out)
-        return tuple(d_prevs), tuple(emitted)
+        m, *per_direction = inputs
+        args = zip(params, masks, d_carry, *per_direction, strict=True)
+        steps = [backward_step(cell, p, mask, d, m, *a) for p, mask, d, *a in args]
+        return tuple(zip(*steps, strict=True))
 
     d_carry0, emitted = jax.lax.scan(
         step, d_final, (ms, d_outputs, res, prevs), reverse=True, unroll=unroll
     )
+    d_params, d_xs, d_drop = gradients(cell, params, xs, drop, emitted, res, prevs)
+    return d_params, d_xs, None, d_carry0, d_drop
 
+
+def gradients(
+    cell: Cell,
+    params: tuple,
+    xs: tuple,
+    drop: tuple | None,
+    emitted: tuple,
+    res: tuple,
+    prevs: tuple,
+) -> tuple[tuple, tuple, tuple | None]:
+    """Weight, bias and input gradients (and the dropout masks' zeros) as large matmuls over all
+    T*B rows, from what the backward recurrence emitted per step."""
+    masks = drop or (1,) * len(xs)
     rows = lambda a: a.reshape(-1, a.shape[-1])  # [T, B, F] -> [T*B, F]
     d_params, d_xs = [], []
     for p, x, out, r, prev, mask in zip(params, xs, emitted, res, prevs, masks, strict=True):
@@ -178,7 +203,7 @@ def _recurrence_bwd(
         )
         d_xs.append((d_proj @ p["kernel"].T).reshape(x.shape))
     d_drop = None if drop is None else jax.tree.map(jnp.zeros_like, drop)
-    return tuple(d_params), tuple(d_xs), None, d_carry0, d_drop
+    return tuple(d_params), tuple(d_xs), d_drop
 
 
 recurrence.defvjp(_recurrence_fwd, _recurrence_bwd)
