@@ -437,6 +437,7 @@ def test_ag_news_from_prepared_tensorflow_datasets(tmp_path, monkeypatch):
     marker.parent.mkdir(parents=True)
     marker.write_text("{}")
     monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "tfds"))
+    tiny.write_stopwords_zip(tmp_path / "no_csv" / "nltk_data")  # deduplication normalises
     with tfds.testing.mock_data(num_examples=40):  # tfds' own stand-in for prepared files
         corpus = load_corpus(_cfg(tmp_path / "no_csv", corpus="ag_news"))
         mini = load_corpus(
