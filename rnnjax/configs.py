@@ -72,7 +72,7 @@ def model_config() -> ml_collections.ConfigDict:
             bidirectional=False,
             dropout=0.0,  # between stacked recurrent layers
             recurrent_dropout=0.0,  # on the recurrent state, one mask per sequence
-            pooling="last",  # last | max | mean | attention
+            pooling="last",  # last | max | mean | concat ([last; max; mean]) | attention
             dense_sizes=(32,),  # relu layers between pooling and the logits
             head_dropout=0.5,  # after pooling (LMs: before the logits)
             dense_dropout=0.5,  # after each dense relu layer
@@ -85,6 +85,14 @@ def model_config() -> ml_collections.ConfigDict:
             backward="auto",  # auto | autodiff | custom: how the recurrence's gradient is computed
             kernel="auto",  # auto | scan | pallas: lax.scan or the Pallas kernels (auto: GPU only)
             attention_use_scale=True,  # pooling="attention": learn the 1/sqrt(F) score scale
+            # AWD-LSTM regularisation (training only; 0 = off)
+            embedding_dropout=0.0,  # drop whole word types: an embedding row zeroed per batch
+            word_dropout=0.0,  # replace each token occurrence by OOV (id 1) with this rate
+            weight_drop=0.0,  # DropConnect on the recurrent kernel, one mask per batch
+            # pretrained word vectors: GloVe/word2vec/fastText text (.txt/.vec[.gz]); absolute or
+            # under data.data_dir; fills the rows of vocabulary words at step 0 ("" = none)
+            embeddings_path="",
+            freeze_embeddings=False,  # keep the embedding table fixed (no updates)
         )
     )
 

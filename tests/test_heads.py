@@ -84,3 +84,12 @@ def test_attention_sows_its_softmax_weights_with_padded_keys_at_zero():
         want = np.exp(scores - scores.max(1, keepdims=True))
         np.testing.assert_allclose(weights[b, :n, :n], want / want.sum(1, keepdims=True), atol=1e-6)
         assert not np.any(weights[b, :, n:])  # padded keys get no weight, at any query
+
+
+def test_concat_pooling_is_last_max_mean_side_by_side():
+    last = jnp.asarray(RNG.normal(size=(B, F)), jnp.float32)
+    got = Pooling("concat").apply({}, OUTPUTS, LENGTHS, last)
+    assert got.shape == (B, 3 * F)
+    parts = [Pooling(kind).apply({}, OUTPUTS, LENGTHS, last) for kind in ("last", "max", "mean")]
+    np.testing.assert_array_equal(got, np.concatenate(parts, -1))
+    np.testing.assert_array_equal(got[2, F:], 0)  # the empty row's max and mean are zeros

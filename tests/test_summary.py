@@ -26,7 +26,7 @@ def test_reference_004_rows_match_its_keras_summary(variant, kind, count):
     model = build_model(config.model, vocab_size=config.data.max_words, num_classes=20)
     rows, total = summarize(model, jnp.zeros((1, 100), jnp.int32), jnp.ones((1,), jnp.int32))
     assert rows == [
-        Row("embed", "Embed", (None, 100, 128), 2_560_000),
+        Row("embed", "TokenEmbedding", (None, 100, 128), 2_560_000),
         Row("encoder/layer_0", kind, (None, 100, 50), count),
         Row("pooling", "Pooling(max)", (None, 50), 0),
         Row("dropout_0", "Dropout", (None, 50), 0),
@@ -51,7 +51,7 @@ def test_cli_counts_classes_from_the_corpus():
     lines = result.stdout.splitlines()
     assert lines[0] == 'Model: "TextClassifier"'
     assert any(line.startswith("logits (Dense)") and "(None, 5)" in line for line in lines)
-    assert any(line.startswith("embed (Embed)") and "32,000" in line for line in lines)
+    assert any(line.startswith("embed (TokenEmbedding)") and "32,000" in line for line in lines)
 
 
 def test_cli_bad_command_is_one_line_and_exit_2():

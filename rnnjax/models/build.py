@@ -13,6 +13,8 @@ from rnnjax.models.heads import POOLINGS
 from rnnjax.models.language_model import RNNLanguageModel
 
 DTYPES = {"float32": jnp.float32, "bfloat16": jnp.bfloat16}
+# the TextClassifier's embedding options (rnnjax.models.classifier.TokenEmbedding)
+EMBEDDING_RATES = ("word_dropout", "embedding_dropout")
 
 
 def encoder_from_config(model_cfg: ml_collections.ConfigDict) -> RecurrentEncoder:
@@ -34,6 +36,7 @@ def encoder_from_config(model_cfg: ml_collections.ConfigDict) -> RecurrentEncode
         chunk_size=model_cfg.chunk_size,
         backward=model_cfg.backward,
         kernel=model_cfg.kernel,
+        weight_drop=model_cfg.weight_drop,
     )
     encoder.check_config()  # fail now, not at the first call
     return encoder
@@ -52,9 +55,17 @@ def build_model(
     if vocab_size < 2:
         raise ConfigError(f"vocab_size must be >= 2 (pad and OOV at least), got {vocab_size}")
     encoder = encoder_from_config(model_cfg)
+    for name in EMBEDDING_RATES:
+        if not 0.0 <= model_cfg[name] < 1.0:
+            raise ConfigError(f"model.{name} must lie in [0, 1), got {model_cfg[name]}")
     if model_cfg.kind == "lm":
         if model_cfg.bidirectional:
             raise ConfigError("model.bidirectional must be False for a language model (kind='lm')")
+        for name in (*EMBEDDING_RATES, "freeze_embeddings"):
+            if model_cfg[name]:
+                raise ConfigError(
+                    f"model.{name} applies to classifiers only; set it to 0/False for kind='lm'"
+                )
         return RNNLanguageModel(
             vocab_size=vocab_size,
             encoder=encoder,
@@ -77,4 +88,7 @@ def build_model(
         head_dropout=model_cfg.head_dropout,
         dense_dropout=model_cfg.dense_dropout,
         attention_use_scale=model_cfg.attention_use_scale,
+        word_dropout=model_cfg.word_dropout,
+        embedding_dropout=model_cfg.embedding_dropout,
+        freeze_embeddings=model_cfg.freeze_embeddings,
     )

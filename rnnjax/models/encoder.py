@@ -19,6 +19,7 @@ import numpy as np
 from rnnjax import kernels
 from rnnjax.errors import ConfigError
 from rnnjax.models.cells import SAVED, Cell, make_cell
+from rnnjax.models.dropout import drop_connect
 from rnnjax.models.recurrence import recurrence, scan_time
 
 Array = Any
@@ -114,6 +115,7 @@ class RecurrentLayer(nn.Module):
     dtype: Any
     backward: str
     kernel: str = "scan"  # "scan" or "pallas" (rnnjax.kernels.resolve'd)
+    weight_drop: float = 0.0
 
     @nn.compact
     def __call__(
@@ -126,7 +128,7 @@ class RecurrentLayer(nn.Module):
             mask: bool[B, T] real steps.
             rev: int32[B, T] per-row reversal index (see ``reverse_index``).
             carry: initial carry per direction, leaves float[B, H].
-            deterministic: no recurrent dropout when True.
+            deterministic: no recurrent dropout or weight drop when True.
 
         Returns:
             outputs float[B, T, D*H] (forward features first, zero at padded steps) and the
@@ -146,6 +148,14 @@ class RecurrentLayer(nn.Module):
         }
         if cell.has_recurrent_bias:
             params["recurrent_bias"] = self.param("recurrent_bias", nn.initializers.zeros, (d, h))
+        if self.weight_drop > 0 and not deterministic:
+            # DropConnect on U before any recurrence path sees it: every path (step, sequence,
+            # chunk; autodiff, custom, pallas) runs the dropped kernel, and the gradient flows
+            # back to U through the mask. Kept in "intermediates" when that is mutable.
+            params["recurrent_kernel"] = drop_connect(
+                self.make_rng("dropout"), params["recurrent_kernel"], self.weight_drop
+            )
+            self.sow("intermediates", "dropped_recurrent_kernel", params["recurrent_kernel"])
         per_direction = tuple(
             {k: v[i].astype(self.dtype) for k, v in params.items()} for i in range(d)
         )
@@ -212,6 +222,8 @@ class RecurrentEncoder(nn.Module):
         forget_bias: LSTM forget-gate bias init.
         reset_after: GRU form (see ``GRUCell``).
         recurrent_dropout: rate of the per-sequence dropout mask on h before the recurrent matmul.
+        weight_drop: DropConnect rate on the recurrent (hidden-to-hidden) kernel, one mask per
+            batch (AWD-LSTM's weight-dropped LSTM; training only).
         projection: where ``x @ kernel`` is computed: "step" (inside the scanned step),
             "sequence" (one matmul for the whole sequence, before the scan) or "chunk" (one matmul
             per block of ``chunk_size`` steps, sized to stay in cache). All give equal results.
@@ -239,6 +251,7 @@ class RecurrentEncoder(nn.Module):
     chunk_size: int = 0
     backward: str = "auto"
     kernel: str = "auto"
+    weight_drop: float = 0.0
 
     @property
     def num_directions(self) -> int:
@@ -271,7 +284,7 @@ class RecurrentEncoder(nn.Module):
         for name in ("hidden_size", "num_layers", "unroll"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
-        for name in ("dropout", "recurrent_dropout"):
+        for name in ("dropout", "recurrent_dropout", "weight_drop"):
             if not 0.0 <= getattr(self, name) < 1.0:
                 raise ConfigError(f"{name} must lie in [0, 1), got {getattr(self, name)}")
 
@@ -319,6 +332,7 @@ class RecurrentEncoder(nn.Module):
                 dtype=jnp.dtype(self.dtype),
                 backward=self.backward_path(),
                 kernel=kernel,
+                weight_drop=self.weight_drop,
                 name=f"layer_{index}",
             )
             x, carry = layer(x, mask, rev, carry, deterministic)

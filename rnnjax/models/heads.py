@@ -15,7 +15,7 @@ from rnnjax.models.encoder import time_mask
 
 Array = Any
 
-POOLINGS = ("last", "max", "mean", "attention")
+POOLINGS = ("last", "max", "mean", "concat", "attention")
 
 
 def max_pool(outputs: Array, lengths: Array) -> Array:
@@ -66,10 +66,11 @@ class DotProductAttention(nn.Module):
 
 
 class Pooling(nn.Module):
-    """One vector per row from the encoder: ``kind`` in "last" | "max" | "mean" | "attention".
+    """One vector per row from the encoder: ``kind`` in ``POOLINGS``.
 
     "last" is the top layer's final hidden state (forward, then backward: the backward one has
-    read the whole row); "attention" is ``DotProductAttention`` then masked mean pooling.
+    read the whole row); "concat" is [last; max; mean] (ULMFiT's concat pooling, float[B, 3F]);
+    "attention" is ``DotProductAttention`` then masked mean pooling.
     """
 
     kind: str = "last"
@@ -77,13 +78,17 @@ class Pooling(nn.Module):
 
     @nn.compact
     def __call__(self, outputs: Array, lengths: Array, last: Array) -> Array:
-        """float[B, T, F] outputs, int[B] lengths, float[B, F] final hidden -> float[B, F]."""
+        """float[B, T, F] outputs, int[B] lengths, float[B, F] final hidden -> float[B, F]
+        (float[B, 3F] for "concat")."""
         if self.kind == "last":
             return last
         if self.kind == "max":
             return max_pool(outputs, lengths)
         if self.kind == "mean":
             return mean_pool(outputs, lengths)
+        if self.kind == "concat":
+            pooled = (last, max_pool(outputs, lengths), mean_pool(outputs, lengths))
+            return jnp.concatenate(pooled, axis=-1)
         if self.kind == "attention":
             context = DotProductAttention(self.attention_use_scale, name="attention")(
                 outputs, lengths
