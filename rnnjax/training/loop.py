@@ -171,7 +171,7 @@ def fit(config: ml_collections.ConfigDict, workdir: str | Path) -> FitResult:
     )
     model = model_for(config, data)
     total_steps = data.steps_per_epoch * t.epochs
-    init = initial_state_fn(config, model, data.kind, data.seq_len, total_steps)
+    init = initial_state_fn(config, model, data.kind, data.seq_len, total_steps, data.vocab)
 
     if lead:
         workdir.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,8 @@ import jax
 import ml_collections
 import optax
 
+from rnnjax.text.vocabulary import Vocabulary
+from rnnjax.training.embeddings import load_word_vectors, with_word_vectors
 from rnnjax.training.forward import init_params
 from rnnjax.training.optimizer import make_optimizer
 
@@ -53,13 +55,22 @@ class TrainState(flax.struct.PyTreeNode):
 
 def initial_state_fn(
     config: ml_collections.ConfigDict, model: nn.Module, kind: str, seq_len: int,
-    total_steps: int,
+    total_steps: int, vocab: Vocabulary | None = None,
 ) -> Callable[[], TrainState]:
-    """A function () -> TrainState at step 0, deterministic in ``config.train.seed``."""
+    """A function () -> TrainState at step 0, deterministic in ``config.train.seed``.
+
+    ``vocab`` (the run's Vocabulary) lets ``model.embeddings_path`` fill the step-0 embedding
+    rows (the file is read here, once; a resumed run then restores its trained rows instead);
+    without it (restoring for evaluation: shapes only) no vector file is read.
+    """
     tx = make_optimizer(config.train, total_steps)
+    # pretrained word vectors (model.embeddings_path), read once, here
+    vectors = None if vocab is None else load_word_vectors(config, vocab)
 
     def init() -> TrainState:
         params_rng, step_rng = jax.random.split(jax.random.PRNGKey(config.train.seed))
-        return TrainState.create(init_params(model, kind, seq_len, params_rng), tx, step_rng)
+        params = init_params(model, kind, seq_len, params_rng)
+        params = with_word_vectors(params, vectors)  # step 0 only: resuming restores params
+        return TrainState.create(params, tx, step_rng)
 
     return init
