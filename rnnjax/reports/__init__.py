@@ -1,5 +1,5 @@
 """Evaluation reports of a trained workdir: metrics, classification report, plots."""
 
-from rnnjax.reports.evaluation import evaluate_workdir
+from rnnjax.reports.evaluation import evaluate_ensemble, evaluate_workdir
 
-__all__ = ["evaluate_workdir"]
+__all__ = ["evaluate_ensemble", "evaluate_workdir"]
