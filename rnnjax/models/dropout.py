@@ -22,7 +22,9 @@ def word_dropout(rng: Array, tokens: Array, rate: float) -> Array:
     return jnp.where(replace, jnp.asarray(OOV_ID, tokens.dtype), tokens)
 
 
-def embedding_dropout(rng: Array, tokens: Array, embedded: Array, vocab_size: int, rate: float):
+def embedding_dropout(
+    rng: Array, tokens: Array, embedded: Array, vocab_size: int, rate: float
+) -> Array:
     """float[B, T, E] ``embedded`` (the embedding rows of ``tokens`` int[B, T]) with whole word
     types dropped (Gal & Ghahramani 2016): a row of the embedding matrix is zeroed at every
     occurrence of its word in the batch, with probability ``rate``; the rest scale by 1/(1-rate).
