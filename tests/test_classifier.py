@@ -54,7 +54,7 @@ def test_logits_are_embed_encoder_pool_dense_relu_dense():
     np.testing.assert_allclose(logits, want, atol=1e-5)
 
 
-@pytest.mark.parametrize("pooling", ["last", "max", "mean", "attention"])
+@pytest.mark.parametrize("pooling", ["last", "max", "mean", "concat", "attention"])
 def test_tokens_after_length_never_matter(pooling):
     model = make(pooling, bidirectional=pooling == "last")  # last: forward and backward finals
     variables = random_variables(model)
