@@ -7,6 +7,7 @@ import gzip
 import jax
 import numpy as np
 import pytest
+from tiny_corpora import _COMMON, _TOPIC_WORDS
 from train_helpers import SMOKE, error_line, run_module
 
 from rnnjax.configs import classification_config
@@ -14,6 +15,7 @@ from rnnjax.errors import ConfigError, DataError, MissingDataError
 from rnnjax.models import build_model
 from rnnjax.text import Vocabulary
 from rnnjax.text.vectors import read_vectors
+from rnnjax.training import restore
 from rnnjax.training.embeddings import embeddings_file
 from rnnjax.training.forward import init_params
 from rnnjax.training.parallel import global_batch, make_mesh
@@ -140,3 +142,29 @@ def test_train_cli_names_a_missing_vector_file_in_one_line(tmp_path):
         "--workdir", str(tmp_path / "run"),
     )
     assert "vectors/none.txt; put the vectors" in error_line(result)
+
+
+def test_a_trained_run_keeps_frozen_pretrained_rows_exactly(tmp_path):
+    """End to end: fit reads the file once, the step-0 rows are the file's vectors, and after
+    training (adam, gradient clipping) with freeze_embeddings they are still exactly those."""
+    topics = [w for topic in _TOPIC_WORDS.values() for w in topic]
+    words = list(dict.fromkeys([*topics, *_COMMON, "zzzunseen"]))
+    table = np.random.default_rng(3).normal(size=(len(words), 16)).astype(np.float32)
+    pairs = list(zip(words, table, strict=True))
+    lines = [f"{w} " + " ".join(repr(float(v)) for v in row) for w, row in pairs]
+    path = write_vectors(tmp_path / "news.vec.gz", header=True, dim=16, lines=lines)
+    workdir = tmp_path / "run"
+    result = run_module(
+        "rnnjax.train", *SMOKE, "--config.train.epochs=1", f"--config.model.embeddings_path={path}",
+        "--config.model.freeze_embeddings=True", "--workdir", str(workdir),
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"vocabulary words found in {path} (" in result.stderr
+    restored = restore(workdir, "latest")
+    assert restored.step > 0
+    embedding = np.asarray(restored.params["embed"]["embedding"])
+    tokens = restored.vocab.tokens
+    found = [(tokens.index(w), row) for w, row in pairs if w in tokens]
+    assert len(found) > 50
+    for i, row in found:
+        np.testing.assert_array_equal(embedding[i], row)
