@@ -10,7 +10,7 @@ from rnnjax.errors import ConfigError
 from rnnjax.models.classifier import TextClassifier
 from rnnjax.models.encoder import RecurrentEncoder
 from rnnjax.models.heads import POOLINGS
-from rnnjax.models.language_model import RNNLanguageModel
+from rnnjax.models.language_model import RNNLanguageModel, check_bidirectional
 
 DTYPES = {"float32": jnp.float32, "bfloat16": jnp.bfloat16}
 
@@ -53,8 +53,7 @@ def build_model(
         raise ConfigError(f"vocab_size must be >= 2 (pad and OOV at least), got {vocab_size}")
     encoder = encoder_from_config(model_cfg)
     if model_cfg.kind == "lm":
-        if model_cfg.bidirectional:
-            raise ConfigError("model.bidirectional must be False for a language model (kind='lm')")
+        check_bidirectional(model_cfg.bidirectional, model_cfg.num_layers)
         return RNNLanguageModel(
             vocab_size=vocab_size,
             encoder=encoder,

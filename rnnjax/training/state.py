@@ -53,13 +53,15 @@ class TrainState(flax.struct.PyTreeNode):
 
 def initial_state_fn(
     config: ml_collections.ConfigDict, model: nn.Module, kind: str, seq_len: int,
-    total_steps: int,
+    total_steps: int, steps_per_epoch: int = 1,
 ) -> Callable[[], TrainState]:
     """A function () -> TrainState at step 0, deterministic in ``config.train.seed``."""
-    tx = make_optimizer(config.train, total_steps)
+    params_fn = lambda rng: init_params(model, kind, seq_len, rng)
+    shapes = lambda: jax.eval_shape(params_fn, jax.random.PRNGKey(0))
+    tx = make_optimizer(config.train, total_steps, steps_per_epoch, example_params=shapes)
 
     def init() -> TrainState:
         params_rng, step_rng = jax.random.split(jax.random.PRNGKey(config.train.seed))
-        return TrainState.create(init_params(model, kind, seq_len, params_rng), tx, step_rng)
+        return TrainState.create(params_fn(params_rng), tx, step_rng)
 
     return init
