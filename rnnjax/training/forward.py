@@ -2,8 +2,8 @@
 
 Classification batches hold ``tokens``/``lengths``/``labels``/``weights``; language-model batches
 hold ``inputs``/``targets``/``weights`` (a bidirectional language model's backward direction
-predicts each previous input token, see :func:`lm_targets`). The loop, steps and reports call :func:`batch_sums`
-and so work for both tasks without knowing which one they run.
+predicts each previous input token, see :func:`lm_targets`). The loop, steps and reports call
+:func:`batch_sums` and so work for both tasks without knowing which one they run.
 """
 
 from __future__ import annotations
