@@ -74,5 +74,5 @@ def test_bad_sizes_are_rejected():
         build_model(cfg, vocab_size=1, num_classes=3)
     lm = language_model_config().model
     lm.bidirectional, lm.num_layers = True, 2
-    with pytest.raises(ConfigError, match="needs model.num_layers=1"):
+    with pytest.raises(ConfigError, match=r"needs model\.num_layers=1"):
         build_model(lm, vocab_size=50, num_classes=None)
