@@ -61,7 +61,9 @@ def test_language_model_reads_no_validation_or_test_text(split_seed):
     rows = data.row_ids()
     assert lm_data.row_ids == {"train": rows["train"]}
     assert not set(lm_data.row_ids["train"]) & (set(rows["validation"]) | set(rows["test"]))
-    assert len(lm_data.splits["test"]) == 0 and len(lm_data.splits["validation"]) > 0
+    streamed = sum(len(split) for split in lm_data.splits.values())
+    assert len(lm_data.splits["test"]) == 0  # the classifier's test split is the test
+    assert len(lm_data.splits["validation"]) == round(streamed * lm.pretrain.validation_fraction)
     vocab = lm_data.vocab
     assert vocab == data.vocab  # the vocabulary the classifier would fit from its train split
     stream = " " + vocab.decode(np.concatenate([lm_data.splits["train"],
