@@ -151,6 +151,18 @@ def test_pretrain_then_fine_tune_round_trip(fine_tuned, tmp_path):
                        for line in (d / "metrics.jsonl").read_text().splitlines()]
     assert strip(again) == strip(fine_tuned)
 
+    # Resuming the fine-tuning continues from its own checkpoint: the language model is not
+    # read again (here it is gone), nor trained anew.
+    resumed = tmp_path / "resumed"
+    shutil.copytree(fine_tuned, resumed)
+    shutil.rmtree(resumed / "checkpoints" / "24")
+    shutil.rmtree(resumed / "pretrain")
+    result = run_module("rnnjax.train", *SMOKE_PRETRAIN, "--workdir", str(resumed))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "resuming from checkpoint step 12" in result.stderr
+    assert not (resumed / "pretrain").exists()
+    assert strip(resumed) == strip(fine_tuned)
+
 
 @pytest.mark.slow
 def test_init_from_starts_a_classifier_from_a_language_model_workdir(fine_tuned, tmp_path):

@@ -23,6 +23,7 @@ from jax.experimental import multihost_utils
 from tqdm import tqdm
 
 from rnnjax.errors import UserError
+from rnnjax.text import Vocabulary
 from rnnjax.training import checkpointing, init_from
 from rnnjax.training import workdir as files
 from rnnjax.training.early_stopping import EarlyStopping
@@ -173,15 +174,17 @@ def fit(config: ml_collections.ConfigDict, workdir: str | Path) -> FitResult:
 
     # --- pretraining: the language model the classifier starts from ----------------------
     init_dir = init_from_dir(config, workdir)
-    resuming = checkpoint_dir.exists() and (workdir / files.VOCAB_FILE).exists()
     vocab = None
-    if init_dir is not None:
-        if config.pretrain.enabled and not resuming:
+    if init_dir is not None and checkpoint_dir.exists() and (workdir / files.VOCAB_FILE).exists():
+        # the run started before (its language model was done): it keeps the vocabulary and,
+        # restored below, the params it started with
+        vocab = Vocabulary.load(workdir / files.VOCAB_FILE)
+    elif init_dir is not None:
+        if config.pretrain.enabled:
             pretrained = fit(pretraining_config(config), init_dir)  # reused once finished
             if pretrained.preempted:
                 return pretrained
-        # a resumed run keeps the vocabulary (and, restored below, the params) it started with
-        vocab = init_from.read_vocabulary(workdir if resuming else init_dir)
+        vocab = init_from.read_vocabulary(init_dir)
 
     # --- data, model, state ---------------------------------------------------------------
     data = load_task_data(
