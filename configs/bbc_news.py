@@ -30,8 +30,8 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     """Returns the config for variant ``arg`` (one of VARIANTS; default ``bigru_max``)."""
     variant = pick_variant(arg, VARIANTS, "configs/bbc_news.py")
     if variant == "lm_pretrain":
+        # best_pretrain's language model: the split's training texts and the headlines
         config = pretraining_config(get_config("best_pretrain"))
-        config.pretrain.enabled = True  # an LM of the split's training texts and the extras
         config.variant = variant
         return config
     config = classification_config()
