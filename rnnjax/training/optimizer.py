@@ -140,8 +140,9 @@ def _fine_tuning(
     schedule: optax.Schedule,
     steps_per_epoch: int,
     example_params: Callable[[], Any],
-) -> tuple[optax.GradientTransformation, optax.GradientTransformation]:
-    """Per-group (gradient mask, optimizer): discriminative lrs and gradual unfreezing."""
+) -> tuple[optax.GradientTransformation | None, optax.GradientTransformation]:
+    """The per-group optimizer (discriminative lrs, gradual unfreezing) and, when unfreezing
+    gradually, the mask that zeroes the frozen groups' gradients (else None)."""
     decay = float(train_cfg.discriminative_decay)
     if decay <= 0:
         raise ConfigError(
@@ -155,10 +156,8 @@ def _fine_tuning(
         group_schedule = _group_schedule(schedule, decay**-below_top, start)
         optimizers[group] = frozen_until(start, _base_optimizer(train_cfg, group_schedule))
         masks[group] = frozen_until(start, optax.identity())
-    return (
-        optax.multi_transform(masks, group_labels),
-        optax.multi_transform(optimizers, group_labels),
-    )
+    mask = optax.multi_transform(masks, group_labels) if train_cfg.gradual_unfreezing else None
+    return mask, optax.multi_transform(optimizers, group_labels)
 
 
 def make_optimizer(
@@ -188,8 +187,7 @@ def make_optimizer(
         if example_params is None:
             raise ValueError("ULMFiT fine-tuning needs example_params to name the groups")
         mask, optimizer = _fine_tuning(train_cfg, schedule, steps_per_epoch, example_params)
-        if train_cfg.gradual_unfreezing:
-            transforms.append(mask)
+        transforms += [mask] if mask is not None else []
     else:
         optimizer = _base_optimizer(train_cfg, schedule)
     if train_cfg.grad_clip_norm > 0:
