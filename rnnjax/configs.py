@@ -107,8 +107,15 @@ def train_config() -> ml_collections.ConfigDict:
             epochs=10,
             optimizer="adam",  # adam | adamw | sgd
             learning_rate=1e-3,
-            schedule="constant",  # constant | warmup_cosine
+            schedule="constant",  # constant | warmup_cosine | slanted_triangular (ULMFiT)
             warmup_steps=0,
+            stlr_cut_frac=0.1,  # slanted_triangular: fraction of the steps spent rising
+            stlr_ratio=32.0,  # slanted_triangular: peak lr / lowest lr
+            # ULMFiT fine-tuning: parameter groups are the embedding, each recurrent layer and
+            # the head (everything else), bottom to top; group l-1 gets group l's lr / decay
+            discriminative_decay=1.0,  # 1.0 = one lr for every group
+            gradual_unfreezing=False,  # epoch 0 trains the head only, each epoch one more group
+            init_from="",  # a language-model workdir: start from its embedding and encoder
             weight_decay=0.0,
             momentum=0.9,  # sgd only
             grad_clip_norm=1.0,  # 0 = off
@@ -122,6 +129,27 @@ def train_config() -> ml_collections.ConfigDict:
     )
 
 
+def pretrain_config() -> ml_collections.ConfigDict:
+    """The ``pretrain`` section: a word language model trained first, the classifier's start.
+
+    A classifier with ``enabled`` trains the LM in ``<workdir>/pretrain/`` (reused once done,
+    resumed if interrupted) on its split's training texts plus ``extra_corpora``, then
+    fine-tunes from it (as ``train.init_from`` would). A language model with ``enabled`` is that
+    pretraining: rnnjax.training.pretrain.pretraining_config writes its config.
+    """
+    return ml_collections.ConfigDict(
+        dict(
+            enabled=False,
+            extra_corpora=(),  # corpora (data.corpus names) whose every text joins the LM's
+            validation_fraction=0.05,  # tail of the LM's token stream held out to validate it
+            epochs=2,
+            learning_rate=2e-3,
+            batch_size=32,
+            seq_len=64,  # LM window length
+        )
+    )
+
+
 def classification_config() -> ml_collections.ConfigDict:
     """A complete text-classification config with the default sections."""
     config = ml_collections.ConfigDict()
@@ -129,6 +157,7 @@ def classification_config() -> ml_collections.ConfigDict:
     config.data = data_config()
     config.model = model_config()
     config.train = train_config()
+    config.pretrain = pretrain_config()
     return config
 
 

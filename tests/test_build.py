@@ -73,6 +73,6 @@ def test_bad_sizes_are_rejected():
     with pytest.raises(ConfigError, match="vocab_size must be >= 2"):
         build_model(cfg, vocab_size=1, num_classes=3)
     lm = language_model_config().model
-    lm.bidirectional = True
-    with pytest.raises(ConfigError, match="bidirectional must be False"):
+    lm.bidirectional, lm.num_layers = True, 2
+    with pytest.raises(ConfigError, match=r"needs model\.num_layers=1"):
         build_model(lm, vocab_size=50, num_classes=None)

@@ -45,7 +45,33 @@ def test_initial_carry_is_zero_and_needs_no_variables(model_and_variables):
     assert all(a.shape == (3, H) and not np.any(a) for a in jax.tree.leaves(unbound))
 
 
-def test_bidirectional_language_model_is_rejected():
-    model = RNNLanguageModel(vocab_size=V, encoder=RecurrentEncoder(bidirectional=True))
-    with pytest.raises(ConfigError, match="bidirectional=False"):
+def test_stacked_bidirectional_language_model_and_its_carry_are_rejected():
+    stacked = RecurrentEncoder(bidirectional=True, hidden_size=H, num_layers=2)
+    model = RNNLanguageModel(vocab_size=V, encoder=stacked, embed_dim=E)
+    with pytest.raises(ConfigError, match="num_layers=1"):
         model.init(jax.random.key(0), TOKENS)
+    single = RNNLanguageModel(
+        vocab_size=V, encoder=RecurrentEncoder(bidirectional=True, hidden_size=H), embed_dim=E
+    )
+    variables = single.init(jax.random.key(0), TOKENS)
+    with pytest.raises(ConfigError, match="cannot continue a carry"):
+        single.apply(variables, TOKENS, single.initial_carry(2))
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+def test_bidirectional_language_model_never_sees_the_token_it_predicts(cell):
+    """Changing token k moves the forward logits at t >= k only and the backward ones at
+    t <= k only: position t's forward output predicts t + 1, its backward output t - 1."""
+    encoder = RecurrentEncoder(cell=cell, bidirectional=True, hidden_size=H)
+    model = RNNLanguageModel(vocab_size=V, encoder=encoder, embed_dim=E)
+    tokens = jnp.array([[1, 4, 7, 2, 9, 5]], jnp.int32)
+    variables = model.init(jax.random.key(0), tokens)
+    apply = jax.jit(model.apply)
+    logits, _ = apply(variables, tokens)
+    assert logits.shape == (1, 6, 2, V)
+    for k in range(tokens.shape[1]):
+        changed, _ = apply(variables, tokens.at[0, k].set(11))
+        moved = np.abs(np.asarray(changed - logits)).max(axis=-1)[0] > 1e-6  # [T, 2]
+        t = np.arange(tokens.shape[1])
+        np.testing.assert_array_equal(moved[:, 0], t >= k)
+        np.testing.assert_array_equal(moved[:, 1], t <= k)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from rnnjax.configs import classification_config
@@ -23,6 +25,17 @@ def test_different_config_names_the_differing_keys(tmp_path):
     config.model.cell = "lstm"
     config.train.learning_rate = 0.1
     with pytest.raises(CheckpointError, match=r"model\.cell.*train\.learning_rate"):
+        files.check_same_run(tmp_path, config)
+
+
+def test_keys_added_since_a_run_was_saved_differ_only_off_their_defaults(tmp_path):
+    config = classification_config()
+    saved = files.config_to_dict(config)
+    del saved["pretrain"], saved["train"]["init_from"]  # a run from before these keys
+    (tmp_path / files.CONFIG_FILE).write_text(json.dumps(saved))
+    files.check_same_run(tmp_path, config)
+    config.pretrain.enabled = True
+    with pytest.raises(CheckpointError, match=r"pretrain\.enabled \(None -> True\)"):
         files.check_same_run(tmp_path, config)
 
 

@@ -98,7 +98,7 @@ def test_step_zero_takes_the_vectors_and_other_rows_keep_the_init(tmp_path, caps
     write_vectors(tmp_path / "glove.txt", header=False)
     config = small_config(tmp_path, embeddings_path="glove.txt")
     model = build_model(config.model, vocab_size=len(VOCAB), num_classes=2)
-    state = initial_state_fn(config, model, "classifier", 5, 1, VOCAB)()
+    state = initial_state_fn(config, model, "classifier", 5, 1, vocab=VOCAB)()
     assert "embeddings: 3 of 5 vocabulary words found in" in capsys.readouterr().err
     plain = init_params(model, "classifier", 5, jax.random.split(jax.random.PRNGKey(0))[0])
     got, init = state.params["embed"]["embedding"], plain["embed"]["embedding"]
@@ -114,7 +114,7 @@ def test_frozen_embeddings_get_zero_updates(tmp_path, freeze):
     config = small_config(tmp_path, freeze_embeddings=freeze)
     model = build_model(config.model, vocab_size=len(VOCAB), num_classes=2)
     mesh = make_mesh(jax.devices()[:1])
-    state = initial_state_fn(config, model, "classifier", 5, 1, VOCAB)()
+    state = initial_state_fn(config, model, "classifier", 5, 1, vocab=VOCAB)()
     batch = {
         "tokens": np.array([[2, 3, 4, 0, 0], [5, 6, 2, 3, 1]], np.int32),
         "lengths": np.array([3, 5], np.int32),
@@ -133,7 +133,7 @@ def test_frozen_embeddings_refuse_weight_decay(tmp_path):
     config.train.update(optimizer="adamw", weight_decay=0.01)
     model = build_model(config.model, vocab_size=len(VOCAB), num_classes=2)
     with pytest.raises(ConfigError, match=r"would still decay the frozen embeddings; set"):
-        initial_state_fn(config, model, "classifier", 5, 1, VOCAB)
+        initial_state_fn(config, model, "classifier", 5, 1, vocab=VOCAB)
 
 
 def test_train_cli_names_a_missing_vector_file_in_one_line(tmp_path):

@@ -12,9 +12,11 @@ import ml_collections
 import numpy as np
 
 from rnnjax.data.corpora import load_corpus, load_text
+from rnnjax.data.corpora.plaintext import DOCUMENT_SEPARATOR
 from rnnjax.data.duplicates import DuplicateCounts, count_duplicates
 from rnnjax.data.sources import data_dir
 from rnnjax.data.validation import validate_data_config
+from rnnjax.errors import ConfigError
 from rnnjax.text import LabelEncoder, Vocabulary, load_stopwords, normalize, tokenize
 
 SPLITS = ("train", "validation", "test")
@@ -66,11 +68,16 @@ class ClassificationData:
 
 @dataclasses.dataclass(frozen=True)
 class LanguageModelData:
-    """A token stream split contiguously: ``splits[name]`` is ``int32[N_tokens]``."""
+    """A token stream split contiguously: ``splits[name]`` is ``int32[N_tokens]``.
+
+    ``row_ids`` (pretraining only): ``{"train": [...]}``, the classification corpus rows whose
+    texts the stream holds (its training split's; never a validation or test row).
+    """
 
     vocab: Vocabulary
     splits: dict[str, np.ndarray]
     decode_replacements: int = 0
+    row_ids: dict[str, list[int]] | None = None
 
 
 def pad_ids(
@@ -125,18 +132,29 @@ def encode_texts(
     return [np.asarray(vocab.encode(clean(t)), dtype=np.int32) for t in texts]
 
 
-def prepare_classification(data_cfg: ml_collections.ConfigDict) -> ClassificationData:
-    """Loads ``data.corpus`` and encodes it; the vocabulary sees the training split only."""
+def prepare_classification(
+    data_cfg: ml_collections.ConfigDict, vocab: Vocabulary | None = None
+) -> ClassificationData:
+    """Loads ``data.corpus`` and encodes it; the vocabulary sees the training split only.
+
+    ``vocab`` (a pretrained language model's) is used instead of fitting one.
+    """
     validate_data_config(data_cfg)
     corpus = load_corpus(data_cfg)
     clean = text_normalizer(data_cfg)
     normalised = {name: [clean(t) for t in split.texts] for name, split in corpus.splits().items()}
-    vocab = Vocabulary.fit(
-        normalised["train"],
-        max_words=data_cfg.max_words,
-        min_freq=data_cfg.min_freq,
-        level=data_cfg.level,
-    )
+    if vocab is None:
+        vocab = Vocabulary.fit(
+            normalised["train"],
+            max_words=data_cfg.max_words,
+            min_freq=data_cfg.min_freq,
+            level=data_cfg.level,
+        )
+    elif vocab.level != data_cfg.level:
+        raise ConfigError(
+            f"the pretrained vocabulary is {vocab.level}-level but data.level={data_cfg.level!r}; "
+            f"set data.level={vocab.level!r} or pretrain at {data_cfg.level!r} level"
+        )
     splits = {
         name: EncodedSplit(
             [np.asarray(vocab.encode(t), dtype=np.int32) for t in normalised[name]],
@@ -155,27 +173,70 @@ def prepare_classification(data_cfg: ml_collections.ConfigDict) -> Classificatio
     )
 
 
-def prepare_language_model(data_cfg: ml_collections.ConfigDict) -> LanguageModelData:
+def pretraining_texts(
+    data_cfg: ml_collections.ConfigDict, extra_corpora: Sequence[str]
+) -> tuple[list[str], list[str], np.ndarray, int]:
+    """The raw texts a pretraining language model may read, for the split ``data`` selects:
+    every text of each of ``extra_corpora``, and ``data.corpus``'s training split (never its
+    validation or test texts). Returns the extra texts, the training texts, the training
+    split's row ids and the count of replaced invalid UTF-8 sequences."""
+    extra_texts, replaced = [], 0
+    for name in extra_corpora:
+        if name == data_cfg.corpus:
+            raise ConfigError(
+                f"pretrain.extra_corpora names data.corpus {name!r}: its validation and test "
+                "texts would reach the language model; its training split is used already"
+            )
+        extra_cfg = ml_collections.ConfigDict(data_cfg.to_dict())
+        extra_cfg.update(corpus=name, path="", test_path="", categories=(), max_train_examples=0)
+        extra = load_corpus(extra_cfg)
+        extra_texts += [t for split in extra.splits().values() for t in split.texts]
+        replaced += extra.decode_replacements
+    train = load_corpus(data_cfg)
+    replaced += train.decode_replacements
+    return extra_texts, list(train.train.texts), train.train.row_ids, replaced
+
+
+def prepare_language_model(
+    data_cfg: ml_collections.ConfigDict, pretrain_cfg: ml_collections.ConfigDict | None = None
+) -> LanguageModelData:
     """Tokenises the text stream (characters or words), splits it contiguously into train,
     validation and test by ``data.validation_fraction``/``data.test_fraction`` (test last), fits
-    the vocabulary on the train part and encodes all three."""
+    the vocabulary on the train part and encodes all three.
+
+    With ``pretrain_cfg`` (the ``pretrain`` section of a pretraining run) the stream is the
+    extra corpora's texts then the training split's (:func:`pretraining_texts`); its last
+    ``pretrain.validation_fraction`` validates, nothing is held out to test (the classifier's
+    test split is the test), and the vocabulary is the one the classifier would fit itself:
+    from the whole training split, so extra corpora add context but no tokens.
+    """
     validate_data_config(data_cfg)
-    text, replaced = load_text(data_cfg)
-    tokens = tokenize(text_normalizer(data_cfg)(text), data_cfg.level)
+    clean = text_normalizer(data_cfg)
+    if pretrain_cfg is None:
+        text, replaced = load_text(data_cfg)
+        tokens = tokenize(clean(text), data_cfg.level)
+        fractions = data_cfg.validation_fraction, data_cfg.test_fraction
+        counted, row_ids = None, None
+    else:
+        extra, train, rows, replaced = pretraining_texts(data_cfg, pretrain_cfg.extra_corpora)
+        train_tokens = tokenize(clean(DOCUMENT_SEPARATOR.join(train)), data_cfg.level)
+        extra_tokens = tokenize(clean(DOCUMENT_SEPARATOR.join(extra)), data_cfg.level)
+        tokens = extra_tokens + train_tokens
+        fractions = pretrain_cfg.validation_fraction, 0.0
+        counted, row_ids = train_tokens, {"train": rows.tolist()}
     n = len(tokens)
-    n_test = round(n * data_cfg.test_fraction)
-    n_validation = round(n * data_cfg.validation_fraction)
+    n_validation, n_test = (round(n * fraction) for fraction in fractions)
     bounds = {
         "train": (0, n - n_test - n_validation),
         "validation": (n - n_test - n_validation, n - n_test),
         "test": (n - n_test, n),
     }
     vocab = Vocabulary.from_counts(
-        collections.Counter(tokens[: bounds["train"][1]]),
+        collections.Counter(tokens[: bounds["train"][1]] if counted is None else counted),
         max_words=data_cfg.max_words,
         min_freq=data_cfg.min_freq,
         level=data_cfg.level,
     )
     ids = np.asarray(vocab.encode_tokens(tokens), dtype=np.int32)
     splits = {name: ids[start:stop] for name, (start, stop) in bounds.items()}
-    return LanguageModelData(vocab, splits, replaced)
+    return LanguageModelData(vocab, splits, replaced, row_ids)

@@ -10,7 +10,7 @@ from rnnjax.errors import ConfigError
 from rnnjax.models.classifier import TextClassifier
 from rnnjax.models.encoder import RecurrentEncoder
 from rnnjax.models.heads import POOLINGS
-from rnnjax.models.language_model import RNNLanguageModel
+from rnnjax.models.language_model import RNNLanguageModel, check_bidirectional
 
 DTYPES = {"float32": jnp.float32, "bfloat16": jnp.bfloat16}
 # the TextClassifier's embedding options (rnnjax.models.classifier.TokenEmbedding)
@@ -59,8 +59,7 @@ def build_model(
         if not 0.0 <= model_cfg[name] < 1.0:
             raise ConfigError(f"model.{name} must lie in [0, 1), got {model_cfg[name]}")
     if model_cfg.kind == "lm":
-        if model_cfg.bidirectional:
-            raise ConfigError("model.bidirectional must be False for a language model (kind='lm')")
+        check_bidirectional(model_cfg.bidirectional, model_cfg.num_layers)
         for name in (*EMBEDDING_RATES, "freeze_embeddings"):
             if model_cfg[name]:
                 raise ConfigError(

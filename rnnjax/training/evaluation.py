@@ -36,7 +36,7 @@ def evaluate_batches(
     metrics = summarize(total)
     if kind == "lm":
         metrics["perplexity"] = math.exp(min(metrics["loss"], 700.0))
-        metrics["num_tokens"] = round(total["weight"])
+        metrics["num_tokens"] = round(total["tokens"])  # (bidirectional: 2 targets each)
     else:
         metrics["num_examples"] = round(total["weight"])
     return metrics

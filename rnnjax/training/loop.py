@@ -23,12 +23,14 @@ from jax.experimental import multihost_utils
 from tqdm import tqdm
 
 from rnnjax.errors import UserError
-from rnnjax.training import checkpointing
+from rnnjax.text import Vocabulary
+from rnnjax.training import checkpointing, init_from
 from rnnjax.training import workdir as files
 from rnnjax.training.early_stopping import EarlyStopping
 from rnnjax.training.evaluation import evaluate_batches
 from rnnjax.training.losses import summarize
 from rnnjax.training.parallel import check_batch_size, fetch, global_batch, make_mesh, replicated
+from rnnjax.training.pretrain import init_from_dir, pretraining_config
 from rnnjax.training.state import initial_state_fn
 from rnnjax.training.steps import compile_eval_step, compile_train_step
 from rnnjax.training.summaries import SummaryWriter
@@ -149,6 +151,11 @@ class _Preemption:
 def fit(config: ml_collections.ConfigDict, workdir: str | Path) -> FitResult:
     """Trains ``config`` in ``workdir`` to the end, resuming from its latest good checkpoint.
 
+    A classifier with ``pretrain.enabled`` first trains (or reuses, or resumes) its language
+    model in ``<workdir>/pretrain``; with that or ``train.init_from`` it starts from the language
+    model's embedding, encoder and vocabulary (rnnjax.training.init_from). A resumed run
+    continues from its own checkpoint and never reloads the language model.
+
     Raises:
       ConfigError: batch sizes that do not split over the devices, bad optimizer settings.
       CheckpointError: ``workdir`` holds a run of a different config.
@@ -165,13 +172,33 @@ def fit(config: ml_collections.ConfigDict, workdir: str | Path) -> FitResult:
     if checkpoint_dir.exists():
         files.check_same_run(workdir, config)
 
+    # --- pretraining: the language model the classifier starts from ----------------------
+    init_dir = init_from_dir(config, workdir)
+    vocab = None
+    if init_dir is not None and checkpoint_dir.exists() and (workdir / files.VOCAB_FILE).exists():
+        # the run started before (its language model was done): it keeps the vocabulary and,
+        # restored below, the params it started with
+        vocab = Vocabulary.load(workdir / files.VOCAB_FILE)
+    elif init_dir is not None:
+        if config.pretrain.enabled:
+            pretrained = fit(pretraining_config(config), init_dir)  # reused once finished
+            if pretrained.preempted:
+                return pretrained
+        vocab = init_from.read_vocabulary(init_dir)
+
     # --- data, model, state ---------------------------------------------------------------
     data = load_task_data(
-        config, num_processes=jax.process_count(), process_index=jax.process_index()
+        config,
+        num_processes=jax.process_count(),
+        process_index=jax.process_index(),
+        vocab=vocab,
     )
     model = model_for(config, data)
     total_steps = data.steps_per_epoch * t.epochs
-    init = initial_state_fn(config, model, data.kind, data.seq_len, total_steps, data.vocab)
+    init = initial_state_fn(
+        config, model, data.kind, data.seq_len, total_steps, data.steps_per_epoch,
+        vocab=data.vocab,
+    )
 
     if lead:
         workdir.mkdir(parents=True, exist_ok=True)
@@ -189,6 +216,13 @@ def fit(config: ml_collections.ConfigDict, workdir: str | Path) -> FitResult:
         raise
     if restored is None:
         state = jax.jit(init, out_shardings=replicated(mesh))()
+        if init_dir is not None:
+            params = init_from.transplant(
+                state.params, init_from.load_pretrained(init_dir, config), init_dir
+            )
+            params = jax.device_put(params, replicated(mesh))
+            opt_state = jax.jit(state.tx.init, out_shardings=replicated(mesh))(params)
+            state = state.replace(params=params, opt_state=opt_state)
         meta = {"epoch": 0, "batches_in_epoch": 0, "early_stopping": None, "validation": {}}
     else:
         state, meta = restored

@@ -55,7 +55,7 @@ class TrainState(flax.struct.PyTreeNode):
 
 def initial_state_fn(
     config: ml_collections.ConfigDict, model: nn.Module, kind: str, seq_len: int,
-    total_steps: int, vocab: Vocabulary | None = None,
+    total_steps: int, steps_per_epoch: int = 1, *, vocab: Vocabulary | None = None,
 ) -> Callable[[], TrainState]:
     """A function () -> TrainState at step 0, deterministic in ``config.train.seed``.
 
@@ -63,14 +63,15 @@ def initial_state_fn(
     rows (the file is read here, once; a resumed run then restores its trained rows instead);
     without it (restoring for evaluation: shapes only) no vector file is read.
     """
-    tx = make_optimizer(config.train, total_steps)
+    params_fn = lambda rng: init_params(model, kind, seq_len, rng)
+    shapes = lambda: jax.eval_shape(params_fn, jax.random.PRNGKey(0))
+    tx = make_optimizer(config.train, total_steps, steps_per_epoch, example_params=shapes)
     # pretrained word vectors (model.embeddings_path), read once, here
     vectors = None if vocab is None else load_word_vectors(config, vocab)
 
     def init() -> TrainState:
         params_rng, step_rng = jax.random.split(jax.random.PRNGKey(config.train.seed))
-        params = init_params(model, kind, seq_len, params_rng)
-        params = with_word_vectors(params, vectors)  # step 0 only: resuming restores params
+        params = with_word_vectors(params_fn(params_rng), vectors)  # step 0 only
         return TrainState.create(params, tx, step_rng)
 
     return init

@@ -17,6 +17,7 @@ import numpy as np
 
 from rnnjax.errors import ConfigError, DataError
 from rnnjax.training import workdir as files
+from rnnjax.training.pretrain import is_pretraining
 
 Batch = dict[str, np.ndarray]
 KINDS = ("classifier", "lm")
@@ -34,7 +35,8 @@ class TaskData:
       eval_batches: split name -> this process's evaluation batches (every row once).
       steps_per_epoch: optimizer steps in one epoch (full global batches).
       seq_len: time length T of the padded batches.
-      row_ids: classifiers: split name -> the corpus row ids of its examples (None for LMs).
+      row_ids: classifiers: split name -> the corpus row ids of its examples; pretraining
+        language models: ``{"train": ...}``, the rows whose texts they read; else None.
     """
 
     kind: str
@@ -57,19 +59,28 @@ class TaskData:
 
 
 def load_task_data(
-    config: ml_collections.ConfigDict, *, num_processes: int = 1, process_index: int = 0
+    config: ml_collections.ConfigDict,
+    *,
+    num_processes: int = 1,
+    process_index: int = 0,
+    vocab: object | None = None,
 ) -> TaskData:
-    """Prepares the corpus of ``config.data`` for ``config.model.kind`` and the train section."""
+    """Prepares the corpus of ``config.data`` for ``config.model.kind`` and the train section.
+
+    A classifier given ``vocab`` (a pretrained language model's) encodes with it instead of
+    fitting its own; a pretraining language model (``pretrain.enabled``) reads only the texts
+    of rnnjax.data.prepare.pretraining_texts.
+    """
     kind = config.model.kind
     if kind == "classifier":
-        return _classification(config, num_processes, process_index)
+        return _classification(config, num_processes, process_index, vocab)
     if kind == "lm":
         return _language_model(config, num_processes, process_index)
     raise ConfigError(f"unknown model.kind {kind!r}; valid: {', '.join(KINDS)}")
 
 
 def _classification(
-    config: ml_collections.ConfigDict, num_processes: int, process_index: int
+    config: ml_collections.ConfigDict, num_processes: int, process_index: int, vocab: object
 ) -> TaskData:
     from rnnjax.data import prepare_classification
     from rnnjax.data.pipeline import classification_batches
@@ -80,7 +91,7 @@ def _classification(
             f"data.padding={d.padding!r}: the recurrent models read each row's length and need "
             "right padding ('post'), which makes pre-padding unnecessary; use data.padding='post'"
         )
-    data = prepare_classification(d)
+    data = prepare_classification(d, vocab)
     _require_validation(len(data.splits["validation"]), "examples", d)
     batches = functools.partial(
         classification_batches,
@@ -121,7 +132,9 @@ def _language_model(
     from rnnjax.data import prepare_language_model
     from rnnjax.data.pipeline import lm_batches
 
-    data = prepare_language_model(config.data)
+    data = prepare_language_model(
+        config.data, config.pretrain if is_pretraining(config) else None
+    )
     d, t = config.data, config.train
     _require_validation(len(data.splits["validation"]) - 1, "next-token targets", d)
     batches = functools.partial(
@@ -152,6 +165,7 @@ def _language_model(
         ),
         steps_per_epoch=steps,
         seq_len=d.seq_len,
+        row_ids=data.row_ids,
     )
 
 

@@ -2,7 +2,8 @@
 
 Layout: ``checkpoints/`` (Orbax), ``config.json``, ``vocab.json``, ``labels.json``,
 ``rows.json`` (classifiers: each split's corpus row ids), ``metrics.jsonl``, ``tb/``
-(TensorBoard), ``report/``, and ``checkpoints_broken/`` only after an unreadable checkpoint
+(TensorBoard), ``report/``, ``pretrain/`` (a classifier's pretrained language model, itself a
+workdir), and ``checkpoints_broken/`` only after an unreadable checkpoint
 was set aside.
 """
 
@@ -49,10 +50,23 @@ def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def config_differences(saved: dict[str, Any], current: dict[str, Any]) -> list[str]:
-    """Dotted keys whose values differ (or exist on one side only), RESUMABLE_KEYS excepted."""
+    """Dotted keys whose values differ (or exist on one side only), RESUMABLE_KEYS excepted.
+
+    A key added to the schema after ``saved`` was written is no difference while it holds its
+    default (rnnjax.configs): new keys default to the behaviour from before they existed.
+    """
+    from rnnjax.configs import classification_config
+
     old, new = flatten(saved), flatten(current)
+    defaults = flatten(config_to_dict(classification_config()))
     keys = sorted(set(old) | set(new))
-    return [k for k in keys if k not in RESUMABLE_KEYS and old.get(k, None) != new.get(k, None)]
+    return [
+        k
+        for k in keys
+        if k not in RESUMABLE_KEYS
+        and old.get(k, None) != new.get(k, None)
+        and not (k not in old and k in defaults and new[k] == defaults[k])
+    ]
 
 
 def check_same_run(workdir: Path, config: ml_collections.ConfigDict) -> None:
