@@ -39,6 +39,16 @@ def test_keys_added_since_a_run_was_saved_differ_only_off_their_defaults(tmp_pat
         files.check_same_run(tmp_path, config)
 
 
+def test_read_config_gives_keys_added_since_the_run_their_defaults(tmp_path):
+    saved = files.config_to_dict(classification_config())
+    saved["model"]["cell"] = "lstm"
+    del saved["pretrain"], saved["model"]["weight_drop"]  # a run from before these keys
+    (tmp_path / files.CONFIG_FILE).write_text(json.dumps(saved))
+    config = files.read_config(tmp_path)
+    assert config.model.cell == "lstm"  # saved values win
+    assert config.model.weight_drop == 0.0 and config.pretrain.enabled is False
+
+
 def test_read_config_of_a_non_workdir_says_how_to_train(tmp_path):
     with pytest.raises(CheckpointError, match=r"python -m rnnjax\.train"):
         files.read_config(tmp_path)

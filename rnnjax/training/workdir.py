@@ -102,7 +102,23 @@ def read_config(workdir: Path) -> ml_collections.ConfigDict:
             f"{workdir} is not a training workdir (no {CONFIG_FILE}); train one with "
             f"`python -m rnnjax.train --config configs/bbc_news.py --workdir {workdir}`"
         )
-    return ml_collections.ConfigDict(json.loads(path.read_text()))
+    from rnnjax.configs import classification_config
+
+    saved = json.loads(path.read_text())
+    # keys added to the schema since the run was saved take their defaults, the behaviour from
+    # before they existed (as config_differences treats them), so old workdirs still restore
+    return ml_collections.ConfigDict(_with_defaults(saved, config_to_dict(classification_config())))
+
+
+def _with_defaults(saved: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    """``saved`` with every key of ``defaults`` it lacks added, recursively into sections."""
+    merged = dict(saved)
+    for key, value in defaults.items():
+        if key not in merged:
+            merged[key] = value
+        elif isinstance(value, dict) and isinstance(merged[key], dict):
+            merged[key] = _with_defaults(merged[key], value)
+    return merged
 
 
 def read_rows(workdir: Path) -> dict[str, list[int]]:
