@@ -80,7 +80,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
         train.grad_clip_norm = 0.0  # Keras Adam does not clip
     elif variant == "best":
         data.stopwords = "nltk"
-        data.max_len = 400  # 29.5% of the messages are longer than 400 tokens; 800 bought nothing
+        data.max_len = 400  # cuts 6% of the messages (800: 2%, and no better on graphics_med)
         data.truncating = "post"  # the header and the start of the message
         data.bucket_boundaries = (128, 256)
         model.cell = "gru"
