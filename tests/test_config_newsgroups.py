@@ -28,8 +28,20 @@ def test_smoke_is_small_and_unknown_variant_lists_the_valid_ones():
     with pytest.raises(ValueError, match=r"unknown variant 'gru'.*maxpool_lstm"):
         get_config("gru")
     assert set(VARIANTS) == {
-        "maxpool_lstm", "maxpool_gru", "graphics_med", "electronics_christian_autos", "smoke"
+        "maxpool_lstm", "maxpool_gru", "graphics_med", "electronics_christian_autos", "best",
+        "smoke",
     }
+
+
+def test_best_is_a_max_pooled_bigru_over_all_groups_reading_400_tokens():
+    config = get_config("best")
+    data, model = config.data, config.model
+    assert tuple(data.categories) == () and (data.max_len, data.truncating) == (400, "post")
+    assert (data.stopwords, data.max_words) == ("nltk", 20000)
+    assert (model.cell, model.bidirectional, model.pooling, model.reset_after) == (
+        "gru", True, "max", True
+    )
+    assert (model.embed_dim, model.hidden_size, config.train.epochs) == (64, 64, 10)
 
 
 @pytest.mark.parametrize(

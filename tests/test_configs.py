@@ -72,6 +72,10 @@ def test_bbc_default_is_the_bidirectional_max_pooled_gru():
         False, True, True, True
     ]
     assert variants["bigru_attention"].pooling == "attention"
+    best = load_config(f"{CONFIGS}/bbc_news.py:best")
+    assert (best.model.bidirectional, best.model.pooling) == (True, "max")
+    assert (best.data.max_len, best.data.max_words) == (600, 20000)
+    assert max(best.data.bucket_boundaries) < best.data.max_len
 
 
 @pytest.mark.parametrize("variant", ["lstm_attention", "gru_attention"])
