@@ -126,10 +126,16 @@ def test_config_keys_reach_the_model_and_bad_rates_fail():
         bad[key] = 1.0
         with pytest.raises(ConfigError, match=rf"{key} must lie in \[0, 1\)"):
             build_model(bad, vocab_size=V, num_classes=3)
-    lm = language_model_config().model
-    lm.word_dropout = 0.1
-    with pytest.raises(ConfigError, match=r"model\.word_dropout applies to classifiers only"):
-        build_model(lm, vocab_size=V, num_classes=None)
+    lm_cfg = language_model_config().model
+    lm_cfg.update(embedding_dropout=0.1, word_dropout=0.2, freeze_embeddings=True)
+    lm = build_model(lm_cfg, vocab_size=V, num_classes=None)  # a pretraining LM takes them too
+    assert (lm.embedding_dropout, lm.word_dropout, lm.freeze_embeddings) == (0.1, 0.2, True)
+    tokens = jnp.arange(2 * 6, dtype=jnp.int32).reshape(2, 6) % (V - 1) + 1
+    params = lm.init(jax.random.key(0), tokens)
+    trained, _ = lm.apply(params, tokens, deterministic=False, rngs={"dropout": jax.random.key(1)})
+    evaluated, _ = lm.apply(params, tokens)
+    assert not np.allclose(trained, evaluated)  # the dropouts act in training only
+    np.testing.assert_array_equal(evaluated, lm.apply(params, tokens)[0])
 
 
 def test_classifier_training_applies_the_dropouts_and_eval_does_not():

@@ -60,16 +60,14 @@ def build_model(
             raise ConfigError(f"model.{name} must lie in [0, 1), got {model_cfg[name]}")
     if model_cfg.kind == "lm":
         check_bidirectional(model_cfg.bidirectional, model_cfg.num_layers)
-        for name in (*EMBEDDING_RATES, "freeze_embeddings"):
-            if model_cfg[name]:
-                raise ConfigError(
-                    f"model.{name} applies to classifiers only; set it to 0/False for kind='lm'"
-                )
         return RNNLanguageModel(
             vocab_size=vocab_size,
             encoder=encoder,
             embed_dim=model_cfg.embed_dim,
             head_dropout=model_cfg.head_dropout,
+            word_dropout=model_cfg.word_dropout,
+            embedding_dropout=model_cfg.embedding_dropout,
+            freeze_embeddings=model_cfg.freeze_embeddings,
         )
     if model_cfg.kind != "classifier":
         raise ConfigError(f"model.kind={model_cfg.kind!r}; expected 'classifier' or 'lm'")

@@ -13,7 +13,7 @@ import flax.linen as nn
 import jax.numpy as jnp
 
 from rnnjax.errors import ConfigError
-from rnnjax.models.classifier import EMBED_INIT, check_tokens
+from rnnjax.models.classifier import TokenEmbedding, check_tokens
 from rnnjax.models.encoder import RecurrentEncoder, State
 
 Array = Any
@@ -39,12 +39,18 @@ class RNNLanguageModel(nn.Module):
             layer would read the backward direction's view of the future).
         embed_dim: E.
         head_dropout: dropout rate on the top outputs before the logits.
+        word_dropout, embedding_dropout, freeze_embeddings: the embedding's regularisers, as in
+            the classifier (rnnjax.models.classifier.TokenEmbedding), so a pretraining LM takes
+            its classifier's settings.
     """
 
     vocab_size: int
     encoder: RecurrentEncoder
     embed_dim: int = 64
     head_dropout: float = 0.0
+    word_dropout: float = 0.0
+    embedding_dropout: float = 0.0
+    freeze_embeddings: bool = False
 
     def initial_carry(self, batch_size: int) -> State:
         """Zero carry for ``batch_size`` rows (works on an unbound model too)."""
@@ -65,9 +71,15 @@ class RNNLanguageModel(nn.Module):
             )
         check_tokens(tokens)
         dtype = self.encoder.dtype
-        x = nn.Embed(
-            self.vocab_size, self.embed_dim, dtype=dtype, embedding_init=EMBED_INIT, name="embed"
-        )(tokens)
+        x = TokenEmbedding(
+            self.vocab_size,
+            self.embed_dim,
+            dtype=dtype,
+            word_dropout=self.word_dropout,
+            embedding_dropout=self.embedding_dropout,
+            freeze=self.freeze_embeddings,
+            name="embed",
+        )(tokens, deterministic)
         lengths = jnp.full(tokens.shape[:1], tokens.shape[1], jnp.int32)
         outputs, carry = self.encoder(x, lengths, deterministic=deterministic, initial_state=carry)
         outputs = nn.Dropout(self.head_dropout, name="dropout")(outputs, deterministic)
