@@ -65,6 +65,21 @@ class TokenEmbedding(nn.Module):
         return x
 
 
+def embed_tokens(model: nn.Module, tokens: Array, deterministic: bool) -> Array:
+    """``model``'s ``embed`` submodule (a TokenEmbedding from its vocab_size, embed_dim,
+    encoder dtype and embedding regularisers) applied to ``tokens``; the classifier and the
+    language model share it, so their ``embed`` params and dropouts are the same thing."""
+    return TokenEmbedding(
+        model.vocab_size,
+        model.embed_dim,
+        dtype=model.encoder.dtype,
+        word_dropout=model.word_dropout,
+        embedding_dropout=model.embedding_dropout,
+        freeze=model.freeze_embeddings,
+        name="embed",
+    )(tokens, deterministic)
+
+
 class TextClassifier(nn.Module):
     """Recurrent text classifier covering references 001, 003 and 004.
 
@@ -105,15 +120,7 @@ class TextClassifier(nn.Module):
         """int32[B, T] tokens (pad 0), int32[B] lengths -> float32[B, C] logits."""
         check_tokens(tokens)
         dtype = self.encoder.dtype
-        x = TokenEmbedding(
-            self.vocab_size,
-            self.embed_dim,
-            dtype=dtype,
-            word_dropout=self.word_dropout,
-            embedding_dropout=self.embedding_dropout,
-            freeze=self.freeze_embeddings,
-            name="embed",
-        )(tokens, deterministic)
+        x = embed_tokens(self, tokens, deterministic)
         outputs, final_state = self.encoder(x, lengths, deterministic=deterministic)
         pooling = Pooling(self.pooling, self.attention_use_scale, name="pooling")
         y = pooling(outputs, lengths, last_hidden(self.encoder, final_state))

@@ -13,7 +13,7 @@ import flax.linen as nn
 import jax.numpy as jnp
 
 from rnnjax.errors import ConfigError
-from rnnjax.models.classifier import TokenEmbedding, check_tokens
+from rnnjax.models.classifier import check_tokens, embed_tokens
 from rnnjax.models.encoder import RecurrentEncoder, State
 
 Array = Any
@@ -71,15 +71,7 @@ class RNNLanguageModel(nn.Module):
             )
         check_tokens(tokens)
         dtype = self.encoder.dtype
-        x = TokenEmbedding(
-            self.vocab_size,
-            self.embed_dim,
-            dtype=dtype,
-            word_dropout=self.word_dropout,
-            embedding_dropout=self.embedding_dropout,
-            freeze=self.freeze_embeddings,
-            name="embed",
-        )(tokens, deterministic)
+        x = embed_tokens(self, tokens, deterministic)
         lengths = jnp.full(tokens.shape[:1], tokens.shape[1], jnp.int32)
         outputs, carry = self.encoder(x, lengths, deterministic=deterministic, initial_state=carry)
         outputs = nn.Dropout(self.head_dropout, name="dropout")(outputs, deterministic)
