@@ -58,7 +58,7 @@ def test_classifier_variant_prepares_the_tiny_corpus_and_runs_at_smoke_size(fami
     assert logits.shape == (2, len(data.labels)) and np.isfinite(np.asarray(logits)).all()
 
 
-def test_bbc_default_is_the_bidirectional_max_pooled_gru():
+def test_bbc_default_is_the_bidirectional_max_pooled_gru_and_best_is_the_default():
     config = load_config(f"{CONFIGS}/bbc_news.py")
     model = config.model
     assert (model.cell, model.bidirectional, model.pooling) == ("gru", True, "max")
@@ -72,10 +72,11 @@ def test_bbc_default_is_the_bidirectional_max_pooled_gru():
         False, True, True, True
     ]
     assert variants["bigru_attention"].pooling == "attention"
-    best = load_config(f"{CONFIGS}/bbc_news.py:best")
-    assert (best.model.bidirectional, best.model.pooling) == (True, "max")
-    assert (best.data.max_len, best.data.max_words) == (600, 20000)
-    assert max(best.data.bucket_boundaries) < best.data.max_len
+    assert (config.data.max_len, config.data.max_words) == (600, 20000)
+    assert max(config.data.bucket_boundaries) < config.data.max_len
+    best = load_config(f"{CONFIGS}/bbc_news.py:best").to_dict()
+    assert best.pop("variant") == "best"
+    assert best == {k: v for k, v in config.to_dict().items() if k != "variant"}
 
 
 @pytest.mark.parametrize("variant", ["lstm_attention", "gru_attention"])
