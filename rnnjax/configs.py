@@ -93,6 +93,9 @@ def model_config() -> ml_collections.ConfigDict:
             # under data.data_dir; fills the rows of vocabulary words at step 0 ("" = none)
             embeddings_path="",
             freeze_embeddings=False,  # keep the embedding table fixed (no updates)
+            # K > 1: a deep ensemble of K classifiers trained side by side in one vmapped step,
+            # each with its own init, dropout and optimizer state; predictions average them
+            ensemble_size=1,
         )
     )
 

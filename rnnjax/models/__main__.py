@@ -2,7 +2,8 @@
 
     python -m rnnjax.models summary --config configs/newsgroups.py:maxpool_gru [--num_classes=20]
 
-``summary`` prints a Keras-style table (layer, output shape, parameters) of the config's model.
+``summary`` prints a Keras-style table (layer, output shape, parameters) of the config's model
+(of one member, and the total, for a ``model.ensemble_size`` > 1 ensemble).
 The classifier's class count comes from --num_classes, else from the corpus's label names
 (which needs the corpus in the data dir); the vocabulary is ``data.max_words`` rows.
 """
@@ -41,15 +42,21 @@ def summary(config) -> str:
         from rnnjax.data import load_corpus
 
         num_classes = len(load_corpus(config.data).label_names)
+    members = config.model.ensemble_size
+    member_cfg = config.model.copy_and_resolve_references()
+    member_cfg.ensemble_size = 1  # an ensemble is shown as one of its identical members
     model = build_model(
-        config.model, vocab_size=config.data.max_words, num_classes=num_classes or None
+        member_cfg, vocab_size=config.data.max_words, num_classes=num_classes or None
     )
     if classifier:
         args = (jnp.zeros((1, config.data.max_len), jnp.int32), jnp.ones((1,), jnp.int32))
     else:
         args = (jnp.zeros((1, config.data.seq_len), jnp.int32),)
     rows, total = summarize(model, *args)
-    return format_summary(type(model).__name__, rows, total)
+    if members == 1:
+        return format_summary(type(model).__name__, rows, total)
+    title = f"{type(model).__name__}, one of an ensemble of {members}"
+    return f"{format_summary(title, rows, total)}\nEnsemble params: {members * total:,}"
 
 
 def main(argv: Sequence[str]) -> None:

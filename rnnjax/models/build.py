@@ -9,6 +9,7 @@ import ml_collections
 from rnnjax.errors import ConfigError
 from rnnjax.models.classifier import TextClassifier
 from rnnjax.models.encoder import RecurrentEncoder
+from rnnjax.models.ensemble import make_ensemble
 from rnnjax.models.heads import POOLINGS
 from rnnjax.models.language_model import RNNLanguageModel, check_bidirectional
 
@@ -45,7 +46,8 @@ def encoder_from_config(model_cfg: ml_collections.ConfigDict) -> RecurrentEncode
 def build_model(
     model_cfg: ml_collections.ConfigDict, *, vocab_size: int, num_classes: int | None
 ) -> nn.Module:
-    """TextClassifier (``model_cfg.kind == "classifier"``) or RNNLanguageModel ("lm").
+    """TextClassifier (``model_cfg.kind == "classifier"``; an Ensemble of them when
+    ``model_cfg.ensemble_size`` > 1) or RNNLanguageModel ("lm").
 
     Args:
         model_cfg: the ``model`` section (schema in rnnjax.configs.model_config).
@@ -58,7 +60,15 @@ def build_model(
     for name in EMBEDDING_RATES:
         if not 0.0 <= model_cfg[name] < 1.0:
             raise ConfigError(f"model.{name} must lie in [0, 1), got {model_cfg[name]}")
+    size = model_cfg.ensemble_size
+    if size < 1:
+        raise ConfigError(f"model.ensemble_size must be >= 1 (1 = one model), got {size}")
     if model_cfg.kind == "lm":
+        if size > 1:
+            raise ConfigError(
+                f"model.ensemble_size={size}: ensembles are for classifiers; a language model "
+                "takes model.ensemble_size=1"
+            )
         check_bidirectional(model_cfg.bidirectional, model_cfg.num_layers)
         return RNNLanguageModel(
             vocab_size=vocab_size,
@@ -75,7 +85,7 @@ def build_model(
         raise ConfigError(f"a classifier needs num_classes >= 2, got {num_classes}")
     if model_cfg.pooling not in POOLINGS:
         raise ConfigError(f"model.pooling={model_cfg.pooling!r}; expected one of {POOLINGS}")
-    return TextClassifier(
+    member_kwargs = dict(
         vocab_size=vocab_size,
         num_classes=num_classes,
         encoder=encoder,
@@ -89,3 +99,6 @@ def build_model(
         embedding_dropout=model_cfg.embedding_dropout,
         freeze_embeddings=model_cfg.freeze_embeddings,
     )
+    if size > 1:
+        return make_ensemble(size, **member_kwargs)
+    return TextClassifier(**member_kwargs)

@@ -34,8 +34,9 @@ def model_inputs(batch: Batch) -> tuple[jax.Array, ...]:
 def batch_logits(
     model: nn.Module, params: Any, batch: Batch, *, deterministic: bool, rng: jax.Array | None
 ) -> jax.Array:
-    """Logits float32[B, C] for classification, float32[B, T, V] for language models
-    (float32[B, T, 2, V] for bidirectional ones)."""
+    """Logits float32[B, C] for classification (float32[B, K, C] for an ensemble of K in
+    training, rnnjax.models.ensemble), float32[B, T, V] for language models (float32[B, T, 2, V]
+    for bidirectional ones)."""
     rngs = None if deterministic or rng is None else {"dropout": rng}
     outputs = model.apply(
         {"params": params}, *model_inputs(batch), deterministic=deterministic, rngs=rngs
@@ -71,7 +72,15 @@ def batch_sums(
         sums = loss_sums(logits, targets, weights, label_smoothing)
         sums["tokens"] = jnp.sum(batch["weights"].astype(jnp.float32))
     else:
-        sums = loss_sums(logits, batch["labels"], batch["weights"], label_smoothing)
+        labels, weights = batch["labels"], batch["weights"]
+        if logits.ndim == 3:
+            # an ensemble in training, float32[B, K, C]: each member on its own loss, so the
+            # gradient of each member's params is the one it would get alone; the sums are
+            # over members too (loss and accuracy come out as the members' means)
+            members = logits.shape[1]
+            labels = jnp.repeat(labels[:, None], members, axis=1)
+            weights = jnp.repeat(weights[:, None], members, axis=1)
+        sums = loss_sums(logits, labels, weights, label_smoothing)
         real = (batch["weights"] > 0).astype(jnp.float32)
         sums["tokens"] = jnp.sum(batch["lengths"].astype(jnp.float32) * real)
     return sums

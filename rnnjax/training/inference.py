@@ -40,7 +40,8 @@ def attention_weights(
     """What a ``model.pooling="attention"`` classifier attends to in each encoded text.
 
     The weights are the model's own: ``DotProductAttention`` sows its softmax weights
-    float32[B, T(query), T(key)] and this averages them over each row's real queries.
+    float32[B, T(query), T(key)] and this averages them over each row's real queries (and, for
+    an ensemble, over its members).
 
     Returns:
       probabilities: float32[N, C], as :func:`classify_ids`.
@@ -64,7 +65,12 @@ def attention_weights(
         logits, state = restored.model.apply(
             {"params": params}, tokens, lengths, mutable=["intermediates"]
         )
-        (weights,) = state["intermediates"]["pooling"]["attention"]["weights"]
+        intermediates = state["intermediates"]
+        if "members" in intermediates:  # an ensemble: the mean of its members' attention
+            (weights,) = intermediates["members"]["pooling"]["attention"]["weights"]
+            weights = weights.mean(axis=0)
+        else:
+            (weights,) = intermediates["pooling"]["attention"]["weights"]
         queries = time_mask(lengths, tokens.shape[1])[:, :, None]
         mean = jnp.where(queries, weights, 0).sum(axis=1) / jnp.maximum(lengths, 1)[:, None]
         return jax.nn.softmax(logits), mean

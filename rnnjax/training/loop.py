@@ -31,7 +31,7 @@ from rnnjax.training.evaluation import evaluate_batches
 from rnnjax.training.losses import summarize
 from rnnjax.training.parallel import check_batch_size, fetch, global_batch, make_mesh, replicated
 from rnnjax.training.pretrain import init_from_dir, pretraining_config
-from rnnjax.training.state import initial_state_fn
+from rnnjax.training.state import check_ensemble, initial_state_fn
 from rnnjax.training.steps import compile_eval_step, compile_train_step
 from rnnjax.training.summaries import SummaryWriter
 from rnnjax.training.tasks import TaskData, load_task_data
@@ -157,7 +157,8 @@ def fit(config: ml_collections.ConfigDict, workdir: str | Path) -> FitResult:
     continues from its own checkpoint and never reloads the language model.
 
     Raises:
-      ConfigError: batch sizes that do not split over the devices, bad optimizer settings.
+      ConfigError: batch sizes that do not split over the devices, bad optimizer settings,
+        an ensemble with a pretrained start.
       CheckpointError: ``workdir`` holds a run of a different config.
       TrainingDivergedError: NaN/inf loss (the last good checkpoint stays).
     """
@@ -166,6 +167,7 @@ def fit(config: ml_collections.ConfigDict, workdir: str | Path) -> FitResult:
     mesh = make_mesh()
     check_batch_size(t.batch_size, mesh, "train.batch_size")
     check_batch_size(t.eval_batch_size, mesh, "train.eval_batch_size")
+    check_ensemble(config)  # before any pretraining starts
     lead = jax.process_index() == 0
 
     checkpoint_dir = workdir / files.CHECKPOINT_DIR

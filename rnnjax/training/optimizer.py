@@ -160,11 +160,18 @@ def _fine_tuning(
     return mask, optax.multi_transform(optimizers, group_labels)
 
 
+def per_member(tx: optax.GradientTransformation) -> optax.GradientTransformation:
+    """``tx`` run separately for each ensemble member (params stacked on axis 0): its own
+    optimizer state, step count and gradient clipping, as if it trained alone."""
+    return optax.GradientTransformation(jax.vmap(tx.init), jax.vmap(tx.update))
+
+
 def make_optimizer(
     train_cfg: ml_collections.ConfigDict,
     total_steps: int,
     steps_per_epoch: int = 1,
     example_params: Callable[[], Any] | None = None,
+    members: int = 1,
 ) -> optax.GradientTransformation:
     """Gradient clipping by global norm (if ``grad_clip_norm`` > 0), then the optimizer.
 
@@ -179,6 +186,7 @@ def make_optimizer(
       total_steps: optimizer steps of the whole run (the schedules' length).
       steps_per_epoch: steps per epoch (gradual unfreezing unfreezes a group per epoch).
       example_params: () -> params (shapes suffice), to name the groups; needed for ULMFiT.
+      members: an ensemble's K (params stacked on axis 0): the whole chain runs per member.
     """
     schedule = make_schedule(train_cfg, total_steps)
     fine_tuning = train_cfg.discriminative_decay != 1.0 or train_cfg.gradual_unfreezing
@@ -192,4 +200,5 @@ def make_optimizer(
         optimizer = _base_optimizer(train_cfg, schedule)
     if train_cfg.grad_clip_norm > 0:
         transforms.append(optax.clip_by_global_norm(train_cfg.grad_clip_norm))
-    return optax.chain(*transforms, optimizer) if transforms else optimizer
+    tx = optax.chain(*transforms, optimizer) if transforms else optimizer
+    return per_member(tx) if members > 1 else tx

@@ -11,6 +11,7 @@ import jax
 import ml_collections
 import optax
 
+from rnnjax.errors import ConfigError
 from rnnjax.text.vocabulary import Vocabulary
 from rnnjax.training.embeddings import load_word_vectors, with_word_vectors
 from rnnjax.training.forward import init_params
@@ -63,9 +64,12 @@ def initial_state_fn(
     rows (the file is read here, once; a resumed run then restores its trained rows instead);
     without it (restoring for evaluation: shapes only) no vector file is read.
     """
+    members = check_ensemble(config)
     params_fn = lambda rng: init_params(model, kind, seq_len, rng)
     shapes = lambda: jax.eval_shape(params_fn, jax.random.PRNGKey(0))
-    tx = make_optimizer(config.train, total_steps, steps_per_epoch, example_params=shapes)
+    tx = make_optimizer(
+        config.train, total_steps, steps_per_epoch, example_params=shapes, members=members
+    )
     # pretrained word vectors (model.embeddings_path), read once, here
     vectors = None if vocab is None else load_word_vectors(config, vocab)
 
@@ -75,3 +79,31 @@ def initial_state_fn(
         return TrainState.create(params, tx, step_rng)
 
     return init
+
+
+def check_ensemble(config: ml_collections.ConfigDict) -> int:
+    """``model.ensemble_size``, after refusing what an ensemble cannot start from or group by.
+
+    Raises:
+      ConfigError: an ensemble with a pretrained start (``train.init_from``, ``pretrain``,
+        ``model.embeddings_path``) or ULMFiT's per-layer groups, which address one model's
+        params.
+    """
+    size = config.model.ensemble_size
+    if size <= 1:
+        return 1
+    clashes = {
+        "train.init_from": bool(config.train.init_from),
+        "pretrain.enabled": bool(config.pretrain.enabled),
+        "model.embeddings_path": bool(config.model.embeddings_path),
+        "train.discriminative_decay": config.train.discriminative_decay != 1.0,
+        "train.gradual_unfreezing": bool(config.train.gradual_unfreezing),
+    }
+    if any(clashes.values()):
+        names = ", ".join(name for name, on in clashes.items() if on)
+        raise ConfigError(
+            f"model.ensemble_size={size} cannot be combined with {names}: ensemble members "
+            "start from their own random params; train them one by one (ensemble_size=1) and "
+            "average them with `python -m rnnjax.evaluate --workdir W1 --workdir W2 ...`"
+        )
+    return size
