@@ -7,8 +7,8 @@ pooling -> softmax; Adam, 10 epochs, early stopping on validation loss. They tra
 official 120,000 training articles; ``lstm_attention_mini`` / ``gru_attention_mini`` are the
 same models on ``ag_news_mini`` (the 7,600-article official test file, deduplicated and split
 80/10/10), the part of AG News in our data folder. ``best`` (issue 11's scoreboard entry, on
-``ag_news_mini``): ``gru_attention_mini`` with global max pooling instead of attention, Dense 32
-relu, Adam 3e-3, 6 epochs. ``smoke``: tiny, for tests.
+``ag_news_mini``): a deep ensemble of 3 ``gru_attention_mini`` models with global max pooling
+instead of attention, Dense 32 relu, Adam 3e-3, 6 epochs. ``smoke``: tiny, for tests.
 Usage: ``python -m rnnjax.train --config configs/ag_news.py:gru_attention_mini --workdir runs/ag``.
 """
 
@@ -51,6 +51,9 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
         model.dense_dropout = 0.5
         train.learning_rate = 3e-3
         train.epochs = 6
+        # three members trained side by side: 0.899 against one model's 0.880 over seeds 0-2,
+        # above TF-IDF's 0.895 (five members: 0.898), in 54 s per seed
+        model.ensemble_size = 3
     if variant == "smoke":
         data.corpus = "ag_news_mini"
         data.max_words = 2000

@@ -95,9 +95,10 @@ def test_ag_news_reference_003_models_and_their_mini_twins(variant):
         assert config.train.patience > 0  # early stopping on validation loss
 
 
-def test_ag_news_best_is_the_mini_bigru_with_max_pooling():
+def test_ag_news_best_is_an_ensemble_of_the_mini_bigru_with_max_pooling():
     best = load_config(f"{CONFIGS}/ag_news.py:best")
     assert best.data.corpus == "ag_news_mini" and best.data.stopwords == "nltk"
     model = best.model
     assert (model.cell, model.bidirectional, model.pooling) == ("gru", True, "max")
     assert tuple(model.dense_sizes) == (32,) and best.train.learning_rate == 3e-3
+    assert model.ensemble_size == 3
