@@ -42,6 +42,7 @@ def test_best_is_a_max_pooled_bigru_over_all_groups_reading_400_tokens():
         "gru", True, "max", True
     )
     assert (model.embed_dim, model.hidden_size, config.train.epochs) == (64, 64, 10)
+    assert (model.dense_dropout, config.train.grad_clip_norm) == (0.0, 0.0)
 
 
 @pytest.mark.parametrize(
