@@ -122,19 +122,11 @@ class LSTMCell(_Cell):
     ) -> tuple[Carry, tuple]:
         """Step gradients: (d carry before the step, (d x_proj float[B, 4H],)) from d_new."""
         (y,) = res
-        _, f, _, o = _split(y, 4)
+        i, f, g, o = _split(y, 4)
         tanh_c = jnp.tanh(self._cell_state(y, prev[0]))
         dc, dh = d_new
         dc = dc + dh * o * (1 - tanh_c**2)
-        # d y = [dc*g, dc*c, dc*i, dh*tanh(c')] as selects over a gate axis rather than a
-        # concatenate: XLA:CPU then emits one loop for all of dz instead of five kernels.
-        gate = np.arange(4)[:, None]
-        per_gate = lambda a: a[..., None, :]
-        y4 = y.reshape(*y.shape[:-1], 4, -1)
-        partner = jnp.where(gate == 0, y4[..., 2:3, :], per_gate(prev[0]))
-        partner = jnp.where(gate == 2, y4[..., 0:1, :], partner)
-        partner = jnp.where(gate == 3, per_gate(tanh_c), partner)
-        dz = (jnp.where(gate == 3, per_gate(dh), per_gate(dc)) * partner).reshape(y.shape)
+        dz = jnp.concatenate([dc * g, dc * prev[0], dc * i, dh * tanh_c], -1)
         dz = dz * _activation_grad(y, LSTM_GATES)
         return (dc * f, (dz @ p["recurrent_kernel"].T) * mask), (dz,)
 
