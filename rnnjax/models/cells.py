@@ -102,8 +102,8 @@ class LSTMCell(_Cell):
         """i, f, o = sigmoid(.), g = tanh(.); c' = f*c + i*g; h' = o*tanh(c').
 
         Returns the new carry and the residuals of ``backward``: the gates float[B, 4H] only
-        (``backward`` recomputes tanh(c') from them and c: one tanh per unit is cheaper than
-        storing and re-reading another float[T, B, H] per direction).
+        (``backward`` recomputes tanh(c') from them and c, so the scan stores one float[T, B, H]
+        per direction less).
         """
         c, h = carry
         z = checkpoint_name(x_proj + (h * mask) @ p["recurrent_kernel"], SAVED)
