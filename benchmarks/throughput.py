@@ -2,7 +2,7 @@
 
     python benchmarks/throughput.py [--shapes=64x128,256x64 --cells=lstm,gru --directions=1,2
         --impls=rnnjax,rnnjax-autodiff,flax,torch,keras-tensorflow,keras-jax --rounds=5 --steps=3
-        --json=results.json]
+        --variant="unroll=2" --variant="--xla_cpu_use_xnnpack=false" --json=results.json]
 
 The model is the same everywhere: Embedding(20000, 128) -> LSTM/GRU (H=128 per direction, all
 steps) -> global max pool over time -> Dense(4) -> softmax cross-entropy -> Adam(1e-3), one step on
@@ -15,6 +15,12 @@ machine spreads over all of them. Reported: median tokens/s over every timed ste
 (min-max of the per-round medians), compile (or first-step) time, peak RSS of the process, and
 the ratio to Flax nn.RNN and to PyTorch. Implementations that are not installed are skipped
 (PyTorch and Keras come with the optional ``bench`` extra).
+
+Each ``--variant`` adds one more rnnjax implementation, ``rnnjax[TOKENS]``: space-separated
+tokens, each an XLA flag (``--xla_...``, appended to XLA_FLAGS in that process only), a
+``RecurrentEncoder`` option (``unroll=2``, ``projection=sequence``, ``backward=custom``,
+``dtype=bfloat16``) or ``embedding=frozen`` (the embedding table neither trained nor updated by
+Adam: what a sparse update of it could save at most).
 """
 
 from __future__ import annotations
@@ -44,6 +50,9 @@ _ROUNDS = flags.DEFINE_integer("rounds", 5, "Interleaved rounds.")
 _STEPS = flags.DEFINE_integer("steps", 3, "Timed steps per implementation and part per round.")
 _THREADS = flags.DEFINE_integer("threads", 2, "Intra-op threads for PyTorch and TensorFlow.")
 _JSON = flags.DEFINE_string("json", None, "Also write every measurement to this JSON file.")
+_VARIANTS = flags.DEFINE_multi_string(
+    "variant", [], "An extra rnnjax implementation: XLA flags and options (module docstring)."
+)
 
 VOCAB, EMBED, HIDDEN, CLASSES = 20000, 128, 128, 4
 FRAMEWORK = {"torch": "torch", "keras-tensorflow": "keras", "keras-jax": "keras"}
@@ -62,8 +71,17 @@ def random_batch(rng: Any, batch: int, time_: int) -> dict:
     }
 
 
+def variant_options(impl: str) -> tuple[list[str], dict[str, Any]]:
+    """(XLA flags, options) of a variant impl ``rnnjax[TOKENS]``; ([], {}) for any other impl."""
+    tokens = impl.removeprefix("rnnjax[").removesuffix("]").split() if "[" in impl else []
+    xla = [t for t in tokens if t.startswith("--")]
+    pairs = (t.split("=", 1) for t in tokens if not t.startswith("--"))
+    return xla, {k: int(v) if v.isdigit() else v for k, v in pairs}
+
+
 def build_jax(impl: str, cell: str, dirs: int, batch: int, time_: int) -> dict[str, Step]:
-    """Jitted train step, encoder forward and forward+backward of rnnjax or Flax nn.RNN."""
+    """Jitted train step, encoder forward and forward+backward of rnnjax (or a variant of it,
+    ``variant_options``) or Flax nn.RNN."""
     import flax.linen as nn
     import jax
     import jax.numpy as jnp
@@ -89,9 +107,11 @@ def build_jax(impl: str, cell: str, dirs: int, batch: int, time_: int) -> dict[s
 
         model = Classifier()
     else:
-        backward = "autodiff" if impl == "rnnjax-autodiff" else "auto"
+        options = variant_options(impl)[1]
+        frozen = options.pop("embedding", None) == "frozen"
+        options.setdefault("backward", "autodiff" if impl == "rnnjax-autodiff" else "auto")
         encoder = RecurrentEncoder(
-            cell=cell, hidden_size=HIDDEN, bidirectional=dirs == 2, backward=backward
+            cell=cell, hidden_size=HIDDEN, bidirectional=dirs == 2, **options
         )
         encode = lambda v, x, lengths: encoder.apply(v, x, lengths)[0]
         init_encoder = encoder.init
@@ -103,12 +123,18 @@ def build_jax(impl: str, cell: str, dirs: int, batch: int, time_: int) -> dict[s
             pooling="max",
             dense_sizes=(),
             head_dropout=0.0,
+            freeze_embeddings=frozen,
         )
 
     sample = random_batch(np.random.default_rng(0), batch, time_)
     params = model.init(jax.random.key(0), sample["tokens"], sample["lengths"])
     enc_params = init_encoder(jax.random.key(1), sample["x"], sample["lengths"])
     tx = optax.adam(1e-3)
+    if impl != "flax" and frozen:
+        labels = jax.tree_util.tree_map_with_path(
+            lambda path, _: "frozen" if "embed" in jax.tree_util.keystr(path) else "adam", params
+        )
+        tx = optax.multi_transform({"adam": tx, "frozen": optax.set_to_zero()}, labels)
 
     def loss_fn(p, b):
         logits = model.apply(p, b["tokens"], b["lengths"])
@@ -228,6 +254,8 @@ def worker(conn: Any, impl: str, shape: tuple, parts: Sequence[str], threads: in
     import numpy as np
 
     cell, dirs, batch, time_ = shape
+    xla = variant_options(impl)[0]
+    os.environ["XLA_FLAGS"] = " ".join([os.environ.get("XLA_FLAGS", ""), *xla]).strip()
     rng = np.random.default_rng(1)
     steps = build(impl, cell, dirs, batch, time_, threads)
     first = {}
@@ -336,6 +364,7 @@ def table(results: list[dict]) -> str:
 def main(argv: Sequence[str]) -> None:
     del argv
     impls = [i for i in _IMPLS.value if available(i)]
+    impls += [f"rnnjax[{v}]" for v in _VARIANTS.value]
     skipped = sorted(set(_IMPLS.value) - set(impls))
     if skipped:
         print(f"skipped (not installed): {', '.join(skipped)}")

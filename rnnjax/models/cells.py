@@ -101,23 +101,29 @@ class LSTMCell(_Cell):
     ) -> tuple[Carry, tuple]:
         """i, f, o = sigmoid(.), g = tanh(.); c' = f*c + i*g; h' = o*tanh(c').
 
-        Returns the new carry and the residuals of ``backward``: the gates float[B, 4H] and
-        tanh(c') float[B, H].
+        Returns the new carry and the residuals of ``backward``: the gates float[B, 4H] only
+        (``backward`` recomputes tanh(c') from them and c, so the scan stores one float[T, B, H]
+        per direction less).
         """
         c, h = carry
         z = checkpoint_name(x_proj + (h * mask) @ p["recurrent_kernel"], SAVED)
         y = _activate(z, LSTM_GATES)
-        i, f, g, o = _split(y, 4)
-        c = f * c + i * g
-        tanh_c = jnp.tanh(c)
-        return (c, o * tanh_c), (y, tanh_c)
+        c = self._cell_state(y, c)
+        return (c, _split(y, 4)[3] * jnp.tanh(c)), (y,)
+
+    @staticmethod
+    def _cell_state(y: Array, c: Array) -> Array:
+        """c' = f*c + i*g from the activated gates y float[B, 4H] and the cell state c."""
+        i, f, g, _ = _split(y, 4)
+        return f * c + i * g
 
     def backward(
         self, p: Mapping[str, Array], res: tuple, prev: Carry, d_new: Carry, mask: Array = 1
     ) -> tuple[Carry, tuple]:
         """Step gradients: (d carry before the step, (d x_proj float[B, 4H],)) from d_new."""
-        y, tanh_c = res
+        (y,) = res
         i, f, g, o = _split(y, 4)
+        tanh_c = jnp.tanh(self._cell_state(y, prev[0]))
         dc, dh = d_new
         dc = dc + dh * o * (1 - tanh_c**2)
         dz = jnp.concatenate([dc * g, dc * prev[0], dc * i, dh * tanh_c], -1)

@@ -5,7 +5,8 @@ Autodiff of a scan puts every matmul of the backward pass inside the sequential 
 gate derivatives, then computes the weight gradients ``x^T dz`` and ``h^T dz``, the bias sums and
 the input gradient ``dz @ W^T`` for all T*B rows at once, as a few large matmuls (as cuDNN and
 Haste do). The forward pass saves what the backward needs: each step's gates (the cell's
-``forward`` residuals) and carries.
+``forward`` residuals) and the carries before each step without their hidden vector, which is
+the previous step's output (``previous_hidden``): one float[T, B, H] per direction less.
 
 All arrays are time-major and per direction (a tuple over directions, which advance together in
 one scan, each with its own plain 2-D matmuls):
@@ -90,6 +91,20 @@ def backward_step(
     return jax.tree.map(lambda a, b: jnp.where(m, a, b), d_prev, d_c), out
 
 
+def _drop_hidden(cell: Cell, carry: Any) -> Any:
+    """``carry`` without its hidden vector (None in its place): what the scan saves per step."""
+    return cell.with_hidden(carry, None)
+
+
+def previous_hidden(outputs: Array, h0: Array, t: Array | None = None) -> Array:
+    """The hidden vector before step ``t`` (all steps float[T, B, H] when None): the output of
+    step t - 1, ``h0`` before step 0. Wrong only at padded steps, whose gradients are zero."""
+    if t is None:
+        return jnp.concatenate([h0[None], outputs[:-1]])
+    before = jax.lax.dynamic_index_in_dim(outputs, jnp.maximum(t - 1, 0), keepdims=False)
+    return jnp.where(t == 0, h0, before)
+
+
 def _forward(
     cell: Cell,
     projection: str,
@@ -103,14 +118,15 @@ def _forward(
     save: bool,
 ) -> tuple[tuple, Any]:
     """(final carry, per-step outputs float[T, B, H] per direction (zero at padded steps) and,
-    when ``save``, the carries before each step and the cells' residuals)."""
+    when ``save``, the carries before each step without their hidden vector (``_drop_hidden``)
+    and the cells' residuals)."""
     masks = drop or (1,) * len(xs)
 
     def step(c: tuple, x_proj: tuple, m: Array) -> tuple[tuple, Any]:
         args = zip(params, c, x_proj, masks, strict=True)
         new, res = zip(*[forward_step(cell, *a, m) for a in args], strict=True)
         outputs = tuple(jnp.where(m, cell.hidden(n), 0) for n in new)
-        return new, (outputs, c, res) if save else outputs
+        return new, (outputs, tuple(_drop_hidden(cell, a) for a in c), res) if save else outputs
 
     return scan_time(step, params, carry, xs, ms, projection, chunk_size, unroll)
 
@@ -147,10 +163,11 @@ def _recurrence_fwd(
     carry: tuple,
     drop: tuple | None,
 ) -> tuple[tuple, tuple]:
-    final, (outputs, prevs, res) = _forward(
+    final, (outputs, rests, res) = _forward(
         cell, projection, chunk_size, unroll, params, xs, ms, carry, drop, save=True
     )
-    return (final, outputs), (params, xs, ms, drop, prevs, res)
+    h0 = tuple(cell.hidden(c) for c in carry)
+    return (final, outputs), (params, xs, ms, drop, rests, res, outputs, h0)
 
 
 def _recurrence_bwd(
@@ -159,18 +176,28 @@ def _recurrence_bwd(
     """The backward scan carries only d carry (``dz @ U^T`` and the gate derivatives per
     step); every other gradient is then one matmul or sum over all T*B rows."""
     del projection, chunk_size
-    params, xs, ms, drop, prevs, res = saved
+    params, xs, ms, drop, rests, res, outputs, h0 = saved
     d_final, d_outputs = cotangents
     masks = drop or (1,) * len(xs)
+    time = jnp.arange(ms.shape[0])
 
     def step(d_carry: tuple, inputs: tuple) -> tuple[tuple, tuple]:
-        m, *per_direction = inputs
-        args = zip(params, masks, d_carry, *per_direction, strict=True)
-        steps = [backward_step(cell, p, mask, d, m, *a) for p, mask, d, *a in args]
+        t, m, *per_direction = inputs
+        args = zip(params, masks, d_carry, outputs, h0, *per_direction, strict=True)
+        steps = [
+            backward_step(
+                cell, p, mask, d, m, d_out, r, cell.with_hidden(rest, previous_hidden(ys, h, t))
+            )
+            for p, mask, d, ys, h, d_out, r, rest in args
+        ]
         return tuple(zip(*steps, strict=True))
 
     d_carry0, emitted = jax.lax.scan(
-        step, d_final, (ms, d_outputs, res, prevs), reverse=True, unroll=unroll
+        step, d_final, (time, ms, d_outputs, res, rests), reverse=True, unroll=unroll
+    )
+    prevs = tuple(
+        cell.with_hidden(rest, previous_hidden(ys, h))
+        for rest, ys, h in zip(rests, outputs, h0, strict=True)
     )
     d_params, d_xs, d_drop = gradients(cell, params, xs, drop, emitted, res, prevs)
     return d_params, d_xs, None, d_carry0, d_drop
