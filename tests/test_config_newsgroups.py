@@ -43,6 +43,7 @@ def test_best_is_a_max_pooled_bigru_over_all_groups_reading_400_tokens():
     )
     assert (model.embed_dim, model.hidden_size, config.train.epochs) == (64, 64, 10)
     assert (model.dense_dropout, config.train.grad_clip_norm) == (0.0, 0.0)
+    assert model.ensemble_size == 3
 
 
 @pytest.mark.parametrize(
