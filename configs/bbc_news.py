@@ -3,7 +3,7 @@
 
 Variants: ``bigru_max`` (default, the README's main job: bidirectional GRU 64 with max pooling
 over time reading up to 600 tokens of a 20,000-word vocabulary, Adam 3e-3, 6 epochs), ``best``
-(issue 11's scoreboard entry; the default is our best, so it is the same model), ``gru`` /
+(issue 11's scoreboard entry: a deep ensemble of 3 of that model with concat pooling), ``gru`` /
 ``lstm`` (one direction, last state), ``bigru`` / ``bilstm`` (two directions, last states),
 ``bigru_attention`` (two directions, scaled dot-product self-attention then mean pooling),
 ``best_pretrain`` (the same GRU reading 300 tokens of 10,000 words, fine-tuned ULMFiT style
@@ -61,6 +61,11 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
         model.projection = "sequence"
         config.train.learning_rate = 3e-3
         config.train.epochs = 6
+    if variant == "best":
+        # three members trained side by side, each pooling [last; max; mean]: 0.980 over seeds
+        # 0-2 against one max-pooled model's 0.976 and TF-IDF's 0.976 (3 max-pooled: 0.970)
+        model.pooling = "concat"
+        model.ensemble_size = 3
     if variant == "best_pretrain":
         _ulmfit(config)
         # From seed 0's language model, on validation (6 epochs): gradual unfreezing at 3e-3
