@@ -64,7 +64,7 @@ def initial_state_fn(
     rows (the file is read here, once; a resumed run then restores its trained rows instead);
     without it (restoring for evaluation: shapes only) no vector file is read.
     """
-    members = check_ensemble(config)
+    members = config.model.ensemble_size  # checked by fit (check_ensemble) before training
     params_fn = lambda rng: init_params(model, kind, seq_len, rng)
     shapes = lambda: jax.eval_shape(params_fn, jax.random.PRNGKey(0))
     tx = make_optimizer(
