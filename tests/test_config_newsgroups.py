@@ -37,13 +37,14 @@ def test_best_is_a_max_pooled_bigru_over_all_groups_reading_400_tokens():
     config = get_config("best")
     data, model = config.data, config.model
     assert tuple(data.categories) == () and (data.max_len, data.truncating) == (400, "post")
-    assert (data.stopwords, data.max_words) == ("nltk", 20000)
+    assert (data.stopwords, data.max_words) == ("nltk", 50000)
     assert (model.cell, model.bidirectional, model.pooling, model.reset_after) == (
         "gru", True, "max", True
     )
-    assert (model.embed_dim, model.hidden_size, config.train.epochs) == (64, 64, 10)
+    assert (model.embed_dim, model.hidden_size, config.train.epochs) == (128, 64, 10)
+    assert model.embedding_dropout == 0.2
     assert (model.dense_dropout, config.train.grad_clip_norm) == (0.0, 0.0)
-    assert model.ensemble_size == 3
+    assert model.ensemble_size == 5
 
 
 @pytest.mark.parametrize(
