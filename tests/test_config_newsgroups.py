@@ -41,10 +41,10 @@ def test_best_is_a_max_pooled_bigru_over_all_groups_reading_400_tokens():
     assert (model.cell, model.bidirectional, model.pooling, model.reset_after) == (
         "gru", True, "max", True
     )
-    assert (model.embed_dim, model.hidden_size, config.train.epochs) == (128, 64, 10)
-    assert model.embedding_dropout == 0.2
+    assert (model.embed_dim, model.hidden_size, config.train.epochs) == (128, 64, 12)
+    assert (model.embedding_dropout, model.word_dropout) == (0.2, 0.1)
     assert (model.dense_dropout, config.train.grad_clip_norm) == (0.0, 0.0)
-    assert model.ensemble_size == 5
+    assert model.ensemble_size == 7
 
 
 @pytest.mark.parametrize(
