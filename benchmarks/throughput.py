@@ -19,9 +19,8 @@ the ratio to Flax nn.RNN and to PyTorch. Implementations that are not installed 
 Each ``--variant`` adds one more rnnjax implementation, ``rnnjax[TOKENS]``: space-separated
 tokens, each an XLA flag (``--xla_...``, appended to XLA_FLAGS in that process only), a
 ``RecurrentEncoder`` option (``unroll=2``, ``projection=sequence``, ``backward=custom``,
-``dtype=bfloat16``), ``embedding=frozen`` (the embedding table neither trained nor updated by
-Adam: what a sparse update of it could save at most) or ``embedding=rows`` (Adam updates only the
-rows the batch touched: ``train.embedding_updates="rows"``, rnnjax.training.row_updates).
+``dtype=bfloat16``) or ``embedding=frozen`` (the embedding table neither trained nor updated by
+Adam: what a sparse update of it could save at most).
 """
 
 from __future__ import annotations
@@ -90,7 +89,6 @@ def build_jax(impl: str, cell: str, dirs: int, batch: int, time_: int) -> dict[s
     import optax
 
     from rnnjax.models import RecurrentEncoder, TextClassifier
-    from rnnjax.training.row_updates import rowwise_update
 
     if impl == "flax":
         make = lambda: nn.RNN(
@@ -110,8 +108,7 @@ def build_jax(impl: str, cell: str, dirs: int, batch: int, time_: int) -> dict[s
         model = Classifier()
     else:
         options = variant_options(impl)[1]
-        embedding = options.pop("embedding", "dense")
-        frozen = embedding == "frozen"
+        frozen = options.pop("embedding", None) == "frozen"
         options.setdefault("backward", "autodiff" if impl == "rnnjax-autodiff" else "auto")
         encoder = RecurrentEncoder(
             cell=cell, hidden_size=HIDDEN, bidirectional=dirs == 2, **options
@@ -145,9 +142,6 @@ def build_jax(impl: str, cell: str, dirs: int, batch: int, time_: int) -> dict[s
 
     def train(p, opt, b):
         loss, grads = jax.value_and_grad(loss_fn)(p, b)
-        if impl != "flax" and embedding == "rows":
-            p, opt = rowwise_update(tx, grads, opt, p, b["tokens"].size)
-            return p, opt, loss
         updates, opt = tx.update(grads, opt, p)
         return optax.apply_updates(p, updates), opt, loss
 

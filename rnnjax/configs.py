@@ -122,9 +122,6 @@ def train_config() -> ml_collections.ConfigDict:
             weight_decay=0.0,
             momentum=0.9,  # sgd only
             grad_clip_norm=1.0,  # 0 = off
-            # dense | rows: the optimizer updates only the embedding rows a batch touched
-            # (lazy moments, as LazyAdam; rnnjax.training.row_updates)
-            embedding_updates="dense",
             label_smoothing=0.0,
             patience=3,  # early stopping on validation loss; 0 = off
             eval_every_steps=0,  # 0 = once per epoch

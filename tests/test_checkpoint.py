@@ -28,7 +28,7 @@ def _trained(steps: int) -> TrainState:
     state = _init()
     for i in range(steps):
         grads = jax.tree.map(lambda p, i=i: jnp.full_like(p, 0.1 * (i + 1)), state.params)
-        state = state.apply_gradients(grads, batch_tokens=1)
+        state = state.apply_gradients(grads)
     return state
 
 

@@ -16,7 +16,6 @@ from rnnjax.text.vocabulary import Vocabulary
 from rnnjax.training.embeddings import load_word_vectors, with_word_vectors
 from rnnjax.training.forward import init_params
 from rnnjax.training.optimizer import make_optimizer
-from rnnjax.training.row_updates import rowwise_update, uses_row_updates
 
 
 class TrainState(flax.struct.PyTreeNode):
@@ -29,8 +28,6 @@ class TrainState(flax.struct.PyTreeNode):
       rng: uint32[2] base key; step ``s`` uses ``fold_in(rng, s)``, so resuming needs no RNG
         bookkeeping beyond this key and the step.
       tx: the optimizer (static, rebuilt from the config on restore).
-      row_updates: update only the embedding rows a batch touched (static;
-        ``train.embedding_updates="rows"``, rnnjax.training.row_updates).
     """
 
     step: jax.Array
@@ -38,13 +35,9 @@ class TrainState(flax.struct.PyTreeNode):
     opt_state: optax.OptState
     rng: jax.Array
     tx: optax.GradientTransformation = flax.struct.field(pytree_node=False)
-    row_updates: bool = flax.struct.field(pytree_node=False, default=False)
 
     @classmethod
-    def create(
-        cls, params: Any, tx: optax.GradientTransformation, rng: jax.Array,
-        row_updates: bool = False,
-    ) -> TrainState:
+    def create(cls, params: Any, tx: optax.GradientTransformation, rng: jax.Array) -> TrainState:
         """Step 0 state with fresh optimizer state for ``params``."""
         return cls(
             step=jax.numpy.zeros((), jax.numpy.int32),
@@ -52,19 +45,12 @@ class TrainState(flax.struct.PyTreeNode):
             opt_state=tx.init(params),
             rng=rng,
             tx=tx,
-            row_updates=row_updates,
         )
 
-    def apply_gradients(self, grads: Any, batch_tokens: int) -> TrainState:
-        """One optimizer update with ``grads`` (a pytree shaped like ``params``) from a batch of
-        ``batch_tokens`` token ids (all devices'), the most embedding rows it can touch."""
-        if self.row_updates:
-            params, opt_state = rowwise_update(
-                self.tx, grads, self.opt_state, self.params, batch_tokens
-            )
-        else:
-            updates, opt_state = self.tx.update(grads, self.opt_state, self.params)
-            params = optax.apply_updates(self.params, updates)
+    def apply_gradients(self, grads: Any) -> TrainState:
+        """One optimizer update with ``grads`` (a pytree shaped like ``params``)."""
+        updates, opt_state = self.tx.update(grads, self.opt_state, self.params)
+        params = optax.apply_updates(self.params, updates)
         return self.replace(step=self.step + 1, params=params, opt_state=opt_state)
 
 
@@ -86,12 +72,11 @@ def initial_state_fn(
     )
     # pretrained word vectors (model.embeddings_path), read once, here
     vectors = None if vocab is None else load_word_vectors(config, vocab)
-    row_updates = uses_row_updates(config.train)
 
     def init() -> TrainState:
         params_rng, step_rng = jax.random.split(jax.random.PRNGKey(config.train.seed))
         params = with_word_vectors(params_fn(params_rng), vectors)  # step 0 only
-        return TrainState.create(params, tx, step_rng, row_updates)
+        return TrainState.create(params, tx, step_rng)
 
     return init
 

@@ -22,7 +22,7 @@ from jax import lax
 from jax.sharding import Mesh
 from jax.sharding import PartitionSpec as P
 
-from rnnjax.training.forward import Batch, batch_sums, model_inputs
+from rnnjax.training.forward import Batch, batch_sums
 from rnnjax.training.parallel import AXIS
 from rnnjax.training.state import TrainState
 
@@ -62,8 +62,7 @@ def train_step(
     varying_params = lax.pcast(state.params, AXIS, to="varying")
     grads, sums = jax.grad(loss_fn, has_aux=True)(varying_params)
     grads = lax.pmean(grads, AXIS)
-    batch_tokens = model_inputs(batch)[0].size * lax.axis_size(AXIS)
-    return state.apply_gradients(grads, batch_tokens), lax.psum(sums, AXIS)
+    return state.apply_gradients(grads), lax.psum(sums, AXIS)
 
 
 def eval_step(params: Any, batch: Batch, *, model: nn.Module) -> Sums:
