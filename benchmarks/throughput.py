@@ -19,8 +19,9 @@ the ratio to Flax nn.RNN and to PyTorch. Implementations that are not installed 
 Each ``--variant`` adds one more rnnjax implementation, ``rnnjax[TOKENS]``: space-separated
 tokens, each an XLA flag (``--xla_...``, appended to XLA_FLAGS in that process only), a
 ``RecurrentEncoder`` option (``unroll=2``, ``projection=sequence``, ``backward=custom``,
-``dtype=bfloat16``) or ``embedding=frozen`` (the embedding table neither trained nor updated by
-Adam: what a sparse update of it could save at most).
+``dtype=bfloat16``), ``embedding=frozen`` (the embedding table neither trained nor updated by
+Adam: what a sparse update of it could save at most) or ``donate=false`` (the train step without
+``donate_argnums``: params and optimizer state are copied, not updated in place).
 """
 
 from __future__ import annotations
@@ -109,6 +110,7 @@ def build_jax(impl: str, cell: str, dirs: int, batch: int, time_: int) -> dict[s
     else:
         options = variant_options(impl)[1]
         frozen = options.pop("embedding", None) == "frozen"
+        donate = options.pop("donate", "true") != "false"
         options.setdefault("backward", "autodiff" if impl == "rnnjax-autodiff" else "auto")
         encoder = RecurrentEncoder(
             cell=cell, hidden_size=HIDDEN, bidirectional=dirs == 2, **options
@@ -147,7 +149,7 @@ def build_jax(impl: str, cell: str, dirs: int, batch: int, time_: int) -> dict[s
 
     state = {"params": params, "opt": tx.init(params)}
     pieces = {
-        "train": jax.jit(train, donate_argnums=(0, 1)),
+        "train": jax.jit(train, donate_argnums=(0, 1) if impl == "flax" or donate else ()),
         "forward": jax.jit(lambda v, b: encode(v, b["x"], b["lengths"])),
         "backward": jax.jit(jax.grad(lambda v, b: jnp.sum(encode(v, b["x"], b["lengths"])))),
     }
