@@ -91,6 +91,7 @@ def build_jax(impl: str, cell: str, dirs: int, batch: int, time_: int) -> dict[s
 
     from rnnjax.models import RecurrentEncoder, TextClassifier
 
+    donate = True
     if impl == "flax":
         make = lambda: nn.RNN(
             nn.OptimizedLSTMCell(HIDDEN) if cell == "lstm" else nn.GRUCell(HIDDEN)
@@ -149,7 +150,7 @@ def build_jax(impl: str, cell: str, dirs: int, batch: int, time_: int) -> dict[s
 
     state = {"params": params, "opt": tx.init(params)}
     pieces = {
-        "train": jax.jit(train, donate_argnums=(0, 1) if impl == "flax" or donate else ()),
+        "train": jax.jit(train, donate_argnums=(0, 1) if donate else ()),
         "forward": jax.jit(lambda v, b: encode(v, b["x"], b["lengths"])),
         "backward": jax.jit(jax.grad(lambda v, b: jnp.sum(encode(v, b["x"], b["lengths"])))),
     }
