@@ -76,7 +76,7 @@ def test_bbc_default_is_the_bidirectional_max_pooled_gru_and_best_an_ensemble_of
     assert max(config.data.bucket_boundaries) < config.data.max_len
     best = load_config(f"{CONFIGS}/bbc_news.py:best")
     assert (best.model.pooling, best.model.ensemble_size) == ("concat", 3)
-    # the one model projects per step, the ensemble's vmapped members per sequence
+    # each as measured end to end (benchmarks/README.md, "Projection at the configs' shapes")
     assert (config.model.projection, best.model.projection) == ("step", "sequence")
     best.model.pooling, best.model.ensemble_size, best.variant = "max", 1, config.variant
     best.model.projection = "step"
