@@ -97,9 +97,8 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
         model.embedding_dropout = 0.2
         model.hidden_size = 64
         model.dense_sizes = (32,)
-        # one input matmul per sequence: at E=128, H=64 the train step is 1.2x faster than with
-        # "step", with one member or seven (benchmarks/README.md, "Projection at the configs'
-        # shapes")
+        # one input matmul per sequence, which its figures were measured with ("step" is no
+        # faster: benchmarks/README.md, "Projection at the configs' shapes")
         model.projection = "sequence"
         # reference 001's head and unclipped Adam: over seeds 0-2 graphics_med 0.934 against
         # 0.882 with Dropout 0.5 after the dense layer and clipping at 1.0, electronics/
