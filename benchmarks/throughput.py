@@ -21,7 +21,9 @@ tokens, each an XLA flag (``--xla_...``, appended to XLA_FLAGS in that process o
 ``RecurrentEncoder`` option (``unroll=2``, ``projection=sequence``, ``backward=custom``,
 ``dtype=bfloat16``), ``embedding=frozen`` (the embedding table neither trained nor updated by
 Adam: what a sparse update of it could save at most) or ``donate=false`` (the train step without
-``donate_argnums``: params and optimizer state are copied, not updated in place).
+``donate_argnums``: params and optimizer state are copied, not updated in place) or
+``malloc=system`` (glibc's malloc left as it is: ``RNNJAX_SYSTEM_MALLOC=1``, rnnjax.allocator).
+Flax nn.RNN runs with glibc's malloc as it is, as its users run it.
 """
 
 from __future__ import annotations
@@ -111,6 +113,7 @@ def build_jax(impl: str, cell: str, dirs: int, batch: int, time_: int) -> dict[s
     else:
         options = variant_options(impl)[1]
         frozen = options.pop("embedding", None) == "frozen"
+        options.pop("malloc", None)  # applied by the worker, before JAX starts
         donate = options.pop("donate", "true") != "false"
         options.setdefault("backward", "autodiff" if impl == "rnnjax-autodiff" else "auto")
         encoder = RecurrentEncoder(
@@ -259,6 +262,8 @@ def worker(conn: Any, impl: str, shape: tuple, parts: Sequence[str], threads: in
     cell, dirs, batch, time_ = shape
     xla = variant_options(impl)[0]
     os.environ["XLA_FLAGS"] = " ".join([os.environ.get("XLA_FLAGS", ""), *xla]).strip()
+    if impl == "flax" or variant_options(impl)[1].get("malloc") == "system":
+        os.environ["RNNJAX_SYSTEM_MALLOC"] = "1"  # read when build_jax first imports rnnjax
     rng = np.random.default_rng(1)
     steps = build(impl, cell, dirs, batch, time_, threads)
     first = {}
