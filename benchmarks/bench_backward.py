@@ -17,6 +17,9 @@ import statistics
 import time
 from collections.abc import Sequence
 
+import rnnjax  # noqa: F401  (before numpy and JAX start threads: rnnjax.allocator)
+
+# isort: split
 import jax
 import jax.numpy as jnp
 from absl import app, flags

@@ -257,13 +257,16 @@ def build(impl: str, cell: str, dirs: int, batch: int, time_: int, threads: int)
 
 def worker(conn: Any, impl: str, shape: tuple, parts: Sequence[str], threads: int) -> None:
     """One implementation in its own process: builds, then times steps on request."""
-    import numpy as np
-
     cell, dirs, batch, time_ = shape
     xla = variant_options(impl)[0]
     os.environ["XLA_FLAGS"] = " ".join([os.environ.get("XLA_FLAGS", ""), *xla]).strip()
     if impl == "flax" or variant_options(impl)[1].get("malloc") == "system":
-        os.environ["RNNJAX_SYSTEM_MALLOC"] = "1"  # read when build_jax first imports rnnjax
+        os.environ["RNNJAX_SYSTEM_MALLOC"] = "1"
+    import rnnjax  # noqa: F401  (before numpy starts BLAS threads: rnnjax.allocator)
+
+    # isort: split
+    import numpy as np
+
     rng = np.random.default_rng(1)
     steps = build(impl, cell, dirs, batch, time_, threads)
     first = {}

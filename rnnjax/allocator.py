@@ -5,7 +5,10 @@ unmaps it on free, and its per-thread arenas cannot hold a block over 64 MiB at 
 allocates each call's temporaries (62-101 MiB for a bidirectional encoder's gradient at B64 T128)
 on its worker threads, so without this every train step page-faults its whole working set
 afresh: 16-26k faults and a fifth of the step's time (benchmarks/README.md, "The allocator").
-``import rnnjax`` applies it, before JAX starts its threads; ``RNNJAX_SYSTEM_MALLOC=1`` opts out.
+``import rnnjax`` applies it; ``RNNJAX_SYSTEM_MALLOC=1`` opts out. It holds only when rnnjax is
+imported before anything starts threads (numpy's BLAS, JAX's backend), as ``python -m rnnjax.*``
+does: glibc hands threads that start later the existing arenas in turn, and a thread given an
+earlier thread's arena (not the main one) maps its large blocks afresh again.
 """
 
 from __future__ import annotations

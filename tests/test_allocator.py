@@ -19,10 +19,11 @@ pytestmark = pytest.mark.skipif(
 
 # A bidirectional GRU's gradient at B64 T128 H128: about 85 MiB of XLA temporaries a call, more
 # than glibc's per-thread arenas hold, so only the allocator setting keeps them in the heap.
+# rnnjax first, as `python -m rnnjax.train` imports it: before numpy's BLAS threads have arenas
 PROBE = """
+import rnnjax
 import json, resource
 import jax, jax.numpy as jnp
-import rnnjax
 from rnnjax.allocator import keep_freed_memory
 from rnnjax.models import RecurrentEncoder
 
