@@ -1,6 +1,7 @@
 """Data parallelism on 4 simulated devices: the same result as 1 device and as jax.pmap.
 
-Runs in a subprocess, as XLA fixes the CPU device count at start-up.
+Runs in a subprocess, as XLA fixes the CPU device count at start-up (and so that a hang
+times out as a failure).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from rnnjax.errors import ConfigError
 from rnnjax.models import build_model
 from rnnjax.training.forward import init_params
 from rnnjax.training.optimizer import make_optimizer
-from rnnjax.training.parallel import check_batch_size, global_batch, make_mesh, replicated
+from rnnjax.training.parallel import check_batch_size, global_batch, make_mesh, replicated_init
 from rnnjax.training.state import TrainState
 from rnnjax.training.steps import compile_train_step, train_step
 
@@ -50,7 +51,7 @@ def batches():
                "labels": rng.integers(0, 4, size=8).astype(np.int32)}
 
 def on_mesh(mesh):
-    state = jax.jit(init, out_shardings=replicated(mesh))()
+    state = replicated_init(init, mesh)
     step = compile_train_step(model, mesh)
     losses = []
     for batch in batches():
@@ -77,6 +78,17 @@ for name, (losses, params) in {
     "pmap": with_pmap(),
 }.items():
     results[name] = {"losses": losses, "params": flat(params)}
+# a bidirectional LSTM with H=64: its per-direction orthogonal init is a batched QR, which
+# hung XLA:CPU when initialised on the 4 devices at once (rnnjax.training.parallel)
+config.model.update(cell="lstm", bidirectional=True, embed_dim=64, hidden_size=64)
+big = build_model(config.model, vocab_size=30, num_classes=4)
+big_init = lambda: init_params(big, "classifier", 5, jax.random.PRNGKey(0))
+on_four = replicated_init(big_init, make_mesh())
+results["init"] = {
+    "devices": sorted(d.id for d in jax.tree.leaves(on_four)[0].sharding.device_set),
+    "equal": all(bool((np.asarray(a.addressable_data(3)) == np.asarray(b)).all())
+                 for a, b in zip(jax.tree.leaves(on_four), jax.tree.leaves(jax.jit(big_init)()))),
+}
 try:
     check_batch_size(18, make_mesh(), "train.batch_size")
 except ConfigError as error:
@@ -108,6 +120,10 @@ def test_four_devices_equal_one_device_on_the_same_global_batch(results):
 
 def test_the_same_step_under_pmap_equals_shard_map(results):
     _assert_same(results["pmap"], results["four"])
+
+
+def test_initial_state_is_replicated_on_every_device_without_hanging(results):
+    assert results["init"] == {"devices": [0, 1, 2, 3], "equal": True}
 
 
 def test_batch_not_divisible_by_devices_names_both_numbers(results):

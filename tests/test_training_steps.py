@@ -126,3 +126,15 @@ def test_same_seed_same_training_different_seed_differs(setup):
     assert a == b
     jax.tree.map(np.testing.assert_array_equal, state_a.params, state_b.params)
     assert a != c
+
+
+def test_one_device_steps_compile_without_collectives(setup):
+    """On a one-device mesh the reductions over ``data`` are identities: XLA would otherwise
+    keep each as an all-reduce that copies every gradient (rnnjax.training.steps)."""
+    batch = global_batch(_batch(), setup.mesh)
+    state = setup.init(0)
+    hlo = [
+        setup.step.lower(state, batch).compile().as_text(),
+        compile_eval_step(setup.model, setup.mesh).lower(state.params, batch).compile().as_text(),
+    ]
+    assert all("all-reduce" not in text for text in hlo)

@@ -29,7 +29,14 @@ from rnnjax.training import workdir as files
 from rnnjax.training.early_stopping import EarlyStopping
 from rnnjax.training.evaluation import evaluate_batches
 from rnnjax.training.losses import summarize
-from rnnjax.training.parallel import check_batch_size, fetch, global_batch, make_mesh, replicated
+from rnnjax.training.parallel import (
+    check_batch_size,
+    fetch,
+    global_batch,
+    make_mesh,
+    replicated,
+    replicated_init,
+)
 from rnnjax.training.pretrain import init_from_dir, pretraining_config
 from rnnjax.training.state import check_ensemble, initial_state_fn
 from rnnjax.training.steps import compile_eval_step, compile_train_step
@@ -217,7 +224,7 @@ def fit(config: ml_collections.ConfigDict, workdir: str | Path) -> FitResult:
         manager.close()
         raise
     if restored is None:
-        state = jax.jit(init, out_shardings=replicated(mesh))()
+        state = replicated_init(init, mesh)
         if init_dir is not None:
             params = init_from.transplant(
                 state.params, init_from.load_pretrained(init_dir, config), init_dir

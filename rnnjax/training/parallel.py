@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import jax
 import numpy as np
@@ -12,6 +13,7 @@ from jax.sharding import PartitionSpec as P
 from rnnjax.errors import ConfigError
 
 AXIS = "data"
+T = TypeVar("T")
 
 
 def make_mesh(devices: list[jax.Device] | None = None) -> Mesh:
@@ -27,6 +29,16 @@ def replicated(mesh: Mesh) -> NamedSharding:
 def batch_sharded(mesh: Mesh) -> NamedSharding:
     """Sharding of batches: the leading (example) axis split over the ``data`` axis."""
     return NamedSharding(mesh, P(AXIS))
+
+
+def replicated_init(init: Callable[[], T], mesh: Mesh) -> T:
+    """``init()`` computed once, on one device, then copied to every device of ``mesh``.
+
+    Computing it on every device at once (``jit(init, out_shardings=replicated)``) can hang
+    XLA:CPU with several CPU devices: each device's batched QR of the orthogonal initializer
+    waits for work queued on the intra-op thread pool that the other devices' QRs occupy.
+    """
+    return jax.device_put(jax.jit(init)(), replicated(mesh))
 
 
 def check_batch_size(batch_size: int, mesh: Mesh, key: str) -> None:
