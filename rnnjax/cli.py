@@ -13,6 +13,7 @@ import ml_collections
 from absl import app, flags, logging
 from ml_collections.config_flags import config_flags  # is_config_flag: public, not re-exported
 
+from rnnjax import compilation_cache
 from rnnjax.errors import ConfigError, UserError
 
 FLAGS = flags.FLAGS
@@ -27,6 +28,8 @@ def fail(message: str) -> None:
 def run_cli(main: Callable[[Sequence[str]], None]) -> None:
     """Runs ``main`` under ``absl.app.run``; user errors become one ``error:`` line and exit 2.
 
+    Compiled programs are kept between commands (rnnjax.compilation_cache).
+
     Output into a closed pipe (``| head``) ends quietly with status 1 instead of a traceback.
 
     Flag and config-flag problems (unknown ``--config.*`` key, wrong type, missing config file or
@@ -34,6 +37,7 @@ def run_cli(main: Callable[[Sequence[str]], None]) -> None:
     """
 
     def guarded(argv: Sequence[str]) -> None:
+        compilation_cache.enable()
         if not FLAGS["verbosity"].present:
             # Orbax logs every save at INFO and warns on each save without metrics.
             logging.set_verbosity(logging.WARNING)
