@@ -18,10 +18,11 @@ from collections.abc import Sequence
 import jax
 import numpy as np
 from absl import app, flags
+from step_setup import CLASSES, zipf_batch
 
 from rnnjax.cli import load_config
 from rnnjax.models import build_model
-from rnnjax.training.parallel import global_batch, make_mesh
+from rnnjax.training.parallel import global_batch, make_mesh, replicated_init
 from rnnjax.training.state import initial_state_fn
 from rnnjax.training.steps import compile_train_step
 
@@ -31,7 +32,7 @@ _MEMBERS = flags.DEFINE_integer("members", 0, "Ensemble size (0 = the config's).
 _EMBED = flags.DEFINE_integer("embed_dim", 0, "Embedding width E (0 = the config's).")
 _HIDDEN = flags.DEFINE_integer("hidden_size", 0, "Hidden units H (0 = the config's).")
 _STEPS = flags.DEFINE_integer("steps", 8, "Alternating timed steps per mode.")
-MODES, CLASSES = ("sequence", "step"), 5
+MODES = ("sequence", "step")
 
 
 def main(argv: Sequence[str]) -> None:
@@ -48,17 +49,11 @@ def main(argv: Sequence[str]) -> None:
         model_cfg.hidden_size = _HIDDEN.value or model_cfg.hidden_size
         vocab, rows = config.data.max_words, config.train.batch_size
         model = build_model(model_cfg, vocab_size=vocab, num_classes=CLASSES)
-        states[mode] = initial_state_fn(config, model, "classifier", _TIME.value, 100)()
+        init = initial_state_fn(config, model, "classifier", _TIME.value, 100)
+        states[mode] = replicated_init(init, mesh)
         steps[mode] = compile_train_step(model, mesh)
 
-    def batch() -> dict:
-        tokens = np.minimum(rng.zipf(1.2, size=(rows, _TIME.value)), vocab - 1)
-        return global_batch({
-            "tokens": tokens.astype(np.int32),
-            "lengths": np.full(rows, _TIME.value, np.int32),
-            "labels": rng.integers(0, CLASSES, rows).astype(np.int32),
-            "weights": np.ones(rows, np.float32),
-        }, mesh)
+    batch = lambda: global_batch(zipf_batch(rng, rows, _TIME.value, vocab), mesh)
 
     times = {mode: [] for mode in MODES}
     for index in range(_STEPS.value + 1):  # the first step of each is not timed

@@ -16,14 +16,17 @@ machine spreads over all of them. Reported: median tokens/s over every timed ste
 the ratio to Flax nn.RNN and to PyTorch. Implementations that are not installed are skipped
 (PyTorch and Keras come with the optional ``bench`` extra).
 
+rnnjax's train step is the one ``rnnjax.training.fit`` runs (``compile_train_step`` on one
+device, params and Adam state donated); Flax nn.RNN's is one jitted, donated step as its users
+write it.
+
 Each ``--variant`` adds one more rnnjax implementation, ``rnnjax[TOKENS]``: space-separated
-tokens, each an XLA flag (``--xla_...``, appended to XLA_FLAGS in that process only), a
-``RecurrentEncoder`` option (``unroll=2``, ``projection=sequence``, ``backward=custom``,
-``dtype=bfloat16``), ``embedding=frozen`` (the embedding table neither trained nor updated by
-Adam: what a sparse update of it could save at most) or ``donate=false`` (the train step without
-``donate_argnums``: params and optimizer state are copied, not updated in place) or
-``malloc=system`` (glibc's malloc left as it is: ``RNNJAX_SYSTEM_MALLOC=1``, rnnjax.allocator).
-Flax nn.RNN runs with glibc's malloc as it is, as its users run it.
+tokens, each an XLA flag (``--xla_...``, appended to XLA_FLAGS in that process only), a ``model``
+config key of the encoder (``unroll=2``, ``projection=sequence``, ``backward=custom``,
+``dtype=bfloat16``) or ``malloc=system`` (glibc's malloc left as it is:
+``RNNJAX_SYSTEM_MALLOC=1``, rnnjax.allocator). Flax nn.RNN runs with glibc's malloc as it is,
+as its users run it. (``embedding=frozen`` and ``donate=false``, measured in benchmarks/README.md,
+were variants of this script's own train step up to commit 5876d90.)
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from absl import app, flags
+from step_setup import CLASSES, EMBED, HIDDEN, VOCAB, benchmark_config
 
 _SHAPES = flags.DEFINE_list("shapes", ["64x128", "256x64"], "Batch x time shapes.")
 _CELLS = flags.DEFINE_list("cells", ["lstm", "gru"], "Cells.")
@@ -57,7 +61,6 @@ _VARIANTS = flags.DEFINE_multi_string(
     "variant", [], "An extra rnnjax implementation: XLA flags and options (module docstring)."
 )
 
-VOCAB, EMBED, HIDDEN, CLASSES = 20000, 128, 128, 4
 FRAMEWORK = {"torch": "torch", "keras-tensorflow": "keras", "keras-jax": "keras"}
 Step = Callable[[Any], None]
 
@@ -82,65 +85,80 @@ def variant_options(impl: str) -> tuple[list[str], dict[str, Any]]:
     return xla, {k: int(v) if v.isdigit() else v for k, v in pairs}
 
 
-def build_jax(impl: str, cell: str, dirs: int, batch: int, time_: int) -> dict[str, Step]:
-    """Jitted train step, encoder forward and forward+backward of rnnjax (or a variant of it,
-    ``variant_options``) or Flax nn.RNN."""
-    import flax.linen as nn
+def _encoder_parts(encode: Callable, params: Any) -> dict[str, Step]:
+    """Jitted forward and forward+backward (gradient of the summed outputs) of an encoder."""
     import jax
     import jax.numpy as jnp
+
+    forward = jax.jit(lambda v, b: encode(v, b["x"], b["lengths"]))
+    backward = jax.jit(jax.grad(lambda v, b: jnp.sum(encode(v, b["x"], b["lengths"]))))
+    return {
+        "forward": lambda b: jax.block_until_ready(forward(params, b)),
+        "backward": lambda b: jax.block_until_ready(backward(params, b)),
+    }
+
+
+def build_rnnjax(impl: str, cell: str, dirs: int, batch: int, time_: int) -> dict[str, Step]:
+    """rnnjax (or a variant of it, ``variant_options``): the train step ``rnnjax.training.fit``
+    runs (``compile_train_step`` on one device: the params and Adam state donated), and the
+    encoder alone."""
+    import jax
+    import numpy as np
+
+    from rnnjax.models import RecurrentEncoder, build_model
+    from rnnjax.training.parallel import global_batch, make_mesh, replicated_init
+    from rnnjax.training.state import initial_state_fn
+    from rnnjax.training.steps import compile_train_step
+
+    options = variant_options(impl)[1]
+    options.pop("malloc", None)  # applied by the worker, before JAX starts
+    options.setdefault("backward", "autodiff" if impl == "rnnjax-autodiff" else "auto")
+    config = benchmark_config(cell, dirs, batch, options)
+    model = build_model(config.model, vocab_size=VOCAB, num_classes=CLASSES)
+    mesh = make_mesh(jax.devices()[:1])
+    sample = random_batch(np.random.default_rng(0), batch, time_)
+    state = replicated_init(initial_state_fn(config, model, "classifier", time_, 100), mesh)
+    fit_batch = lambda b: global_batch(
+        {**{k: b[k] for k in ("tokens", "lengths", "labels")}, "weights": np.ones(batch, "f4")},
+        mesh,
+    )
+    start = time.perf_counter()
+    train = compile_train_step(model, mesh).lower(state, fit_batch(sample)).compile()
+    compile_s = {"train": time.perf_counter() - start}
+
+    def run_train(b):
+        nonlocal state
+        state, sums = train(state, fit_batch(b))
+        jax.block_until_ready(sums)
+
+    encoder = RecurrentEncoder(
+        cell=cell, hidden_size=HIDDEN, bidirectional=dirs == 2, **options
+    )
+    params = encoder.init(jax.random.key(1), sample["x"], sample["lengths"])
+    parts = _encoder_parts(lambda v, x, lengths: encoder.apply(v, x, lengths)[0], params)
+    return {"train": run_train, **parts, "compile_s": compile_s}
+
+
+def build_flax(cell: str, dirs: int, batch: int, time_: int) -> dict[str, Step]:
+    """Flax nn.RNN as its users write it: the same model, Adam, one jitted (donated) step."""
+    import flax.linen as nn
+    import jax
     import numpy as np
     import optax
 
-    from rnnjax.models import RecurrentEncoder, TextClassifier
+    make = lambda: nn.RNN(nn.OptimizedLSTMCell(HIDDEN) if cell == "lstm" else nn.GRUCell(HIDDEN))
 
-    donate = True
-    if impl == "flax":
-        make = lambda: nn.RNN(
-            nn.OptimizedLSTMCell(HIDDEN) if cell == "lstm" else nn.GRUCell(HIDDEN)
-        )
-        layer = nn.Bidirectional(make(), make()) if dirs == 2 else make()
-        encode = lambda v, x, lengths: layer.apply(v, x, seq_lengths=lengths)
-        init_encoder = lambda key, x, lengths: layer.init(key, x, seq_lengths=lengths)
+    class Classifier(nn.Module):
+        @nn.compact
+        def __call__(self, tokens, lengths):
+            x = nn.Embed(VOCAB, EMBED)(tokens)
+            rnn = nn.Bidirectional(make(), make()) if dirs == 2 else make()
+            return nn.Dense(CLASSES)(rnn(x, seq_lengths=lengths).max(axis=1))
 
-        class Classifier(nn.Module):
-            @nn.compact
-            def __call__(self, tokens, lengths):
-                x = nn.Embed(VOCAB, EMBED)(tokens)
-                rnn = nn.Bidirectional(make(), make()) if dirs == 2 else make()
-                return nn.Dense(CLASSES)(rnn(x, seq_lengths=lengths).max(axis=1))
-
-        model = Classifier()
-    else:
-        options = variant_options(impl)[1]
-        frozen = options.pop("embedding", None) == "frozen"
-        options.pop("malloc", None)  # applied by the worker, before JAX starts
-        donate = options.pop("donate", "true") != "false"
-        options.setdefault("backward", "autodiff" if impl == "rnnjax-autodiff" else "auto")
-        encoder = RecurrentEncoder(
-            cell=cell, hidden_size=HIDDEN, bidirectional=dirs == 2, **options
-        )
-        encode = lambda v, x, lengths: encoder.apply(v, x, lengths)[0]
-        init_encoder = encoder.init
-        model = TextClassifier(
-            vocab_size=VOCAB,
-            num_classes=CLASSES,
-            encoder=encoder,
-            embed_dim=EMBED,
-            pooling="max",
-            dense_sizes=(),
-            head_dropout=0.0,
-            freeze_embeddings=frozen,
-        )
-
+    model, layer = Classifier(), nn.Bidirectional(make(), make()) if dirs == 2 else make()
     sample = random_batch(np.random.default_rng(0), batch, time_)
     params = model.init(jax.random.key(0), sample["tokens"], sample["lengths"])
-    enc_params = init_encoder(jax.random.key(1), sample["x"], sample["lengths"])
     tx = optax.adam(1e-3)
-    if impl != "flax" and frozen:
-        labels = jax.tree_util.tree_map_with_path(
-            lambda path, _: "frozen" if "embed" in jax.tree_util.keystr(path) else "adam", params
-        )
-        tx = optax.multi_transform({"adam": tx, "frozen": optax.set_to_zero()}, labels)
 
     def loss_fn(p, b):
         logits = model.apply(p, b["tokens"], b["lengths"])
@@ -152,28 +170,18 @@ def build_jax(impl: str, cell: str, dirs: int, batch: int, time_: int) -> dict[s
         return optax.apply_updates(p, updates), opt, loss
 
     state = {"params": params, "opt": tx.init(params)}
-    pieces = {
-        "train": jax.jit(train, donate_argnums=(0, 1) if donate else ()),
-        "forward": jax.jit(lambda v, b: encode(v, b["x"], b["lengths"])),
-        "backward": jax.jit(jax.grad(lambda v, b: jnp.sum(encode(v, b["x"], b["lengths"])))),
-    }
-    compiled = {}
-    for name, fn in pieces.items():
-        args = (state["params"], state["opt"], sample) if name == "train" else (enc_params, sample)
-        start = time.perf_counter()
-        compiled[name] = fn.lower(*args).compile()
-        compiled[name + "_compile_s"] = time.perf_counter() - start
+    start = time.perf_counter()
+    step = jax.jit(train, donate_argnums=(0, 1)).lower(state["params"], state["opt"], sample)
+    step = step.compile()
+    compile_s = {"train": time.perf_counter() - start}
 
     def run_train(b):
-        state["params"], state["opt"], loss = compiled["train"](state["params"], state["opt"], b)
+        state["params"], state["opt"], loss = step(state["params"], state["opt"], b)
         jax.block_until_ready(loss)
 
-    return {
-        "train": run_train,
-        "forward": lambda b: jax.block_until_ready(compiled["forward"](enc_params, b)),
-        "backward": lambda b: jax.block_until_ready(compiled["backward"](enc_params, b)),
-        "compile_s": {k: compiled[k + "_compile_s"] for k in pieces},
-    }
+    encoder_params = layer.init(jax.random.key(1), sample["x"], seq_lengths=sample["lengths"])
+    encode = lambda v, x, lengths: layer.apply(v, x, seq_lengths=lengths)
+    return {"train": run_train, **_encoder_parts(encode, encoder_params), "compile_s": compile_s}
 
 
 def build_torch(cell: str, dirs: int, threads: int) -> dict[str, Step]:
@@ -252,7 +260,9 @@ def build(impl: str, cell: str, dirs: int, batch: int, time_: int, threads: int)
         return build_torch(cell, dirs, threads)
     if impl.startswith("keras-"):
         return build_keras(impl.removeprefix("keras-"), cell, dirs, time_, threads)
-    return build_jax(impl, cell, dirs, batch, time_)
+    if impl == "flax":
+        return build_flax(cell, dirs, batch, time_)
+    return build_rnnjax(impl, cell, dirs, batch, time_)
 
 
 def worker(conn: Any, impl: str, shape: tuple, parts: Sequence[str], threads: int) -> None:
