@@ -3,8 +3,11 @@
     python benchmarks/profile_step.py --config=configs/bbc_news.py [--time=256 --steps=3]
     python benchmarks/profile_step.py --config=configs/newsgroups.py:best --time=128
     python benchmarks/profile_step.py --cell=lstm --directions=2 --batch=64 --time=128   # issue 12
+    JAX_NUM_CPU_DEVICES=2 python benchmarks/profile_step.py --config=... --devices=2
+    python benchmarks/profile_step.py --cell=gru --set=model.dtype=bfloat16   # config overrides
 
-Builds the train step ``rnnjax.training.fit`` runs (``compile_train_step`` on one device), from
+Builds the train step ``rnnjax.training.fit`` runs (``compile_train_step`` on one device, or
+data-parallel over ``--devices``), from
 a config or, with ``--cell``, the model of ``throughput.py`` (Embedding 20000x128 -> LSTM/GRU,
 H=128 per direction -> max pool -> Dense 4, Adam 1e-3 without clipping), on full-length batches
 of Zipf(1.2) token ids. Times ``--steps`` steps without the profiler, then profiles as many with
@@ -58,6 +61,9 @@ _BATCH = flags.DEFINE_integer("batch", 64, "With --cell: batch rows.")
 _TIME = flags.DEFINE_integer("time", 128, "Time steps T of every batch.")
 _STEPS = flags.DEFINE_integer("steps", 3, "Steps timed, then steps profiled.")
 _TOP = flags.DEFINE_integer("top", 12, "Ops listed one by one, most time first.")
+_DEVICES = flags.DEFINE_integer(
+    "devices", 1, "Data-parallel over this many devices (CPU: set JAX_NUM_CPU_DEVICES too)."
+)
 _SET = flags.DEFINE_multi_string(
     "set", [], "Config override section.key=value, e.g. --set=model.backward=autodiff."
 )
@@ -178,7 +184,7 @@ def main(argv: Sequence[str]) -> None:
     apply_overrides(config, _SET.value)
     vocab, rows, time_ = config.data.max_words, config.train.batch_size, _TIME.value
     model = build_model(config.model, vocab_size=vocab, num_classes=CLASSES)
-    mesh = make_mesh(jax.devices()[:1])
+    mesh = make_mesh(jax.devices()[: _DEVICES.value])
     state = replicated_init(initial_state_fn(config, model, "classifier", time_, 100), mesh)
     rng = np.random.default_rng(0)
     batch = lambda: global_batch(zipf_batch(rng, rows, time_, vocab), mesh)

@@ -101,33 +101,42 @@ class LSTMCell(_Cell):
     ) -> tuple[Carry, tuple]:
         """i, f, o = sigmoid(.), g = tanh(.); c' = f*c + i*g; h' = o*tanh(c').
 
-        Returns the new carry and the residuals of ``backward``: the gates float[B, 4H] only
-        (``backward`` recomputes tanh(c') from them and c, so the scan stores one float[T, B, H]
-        per direction less).
+        Returns the new carry and the residuals of ``backward``: the activated gates i, f, g, o,
+        each float[B, H] (``backward`` recomputes tanh(c') from them and c, so the scan stores
+        one float[T, B, H] per direction less). Four arrays, not one float[B, 4H]: the backward
+        scan reads them back at a step index, and XLA:CPU runs elementwise work on slices of
+        such a read ~5x slower than on whole arrays (benchmarks/README.md).
         """
         c, h = carry
         z = checkpoint_name(x_proj + (h * mask) @ p["recurrent_kernel"], SAVED)
-        y = _activate(z, LSTM_GATES)
-        c = self._cell_state(y, c)
-        return (c, _split(y, 4)[3] * jnp.tanh(c)), (y,)
+        gates = tuple(_split(_activate(z, LSTM_GATES), 4))
+        c = self._cell_state(gates, c)
+        return (c, gates[3] * jnp.tanh(c)), gates
 
     @staticmethod
-    def _cell_state(y: Array, c: Array) -> Array:
-        """c' = f*c + i*g from the activated gates y float[B, 4H] and the cell state c."""
-        i, f, g, _ = _split(y, 4)
+    def _cell_state(gates: tuple, c: Array) -> Array:
+        """c' = f*c + i*g from the activated gates (i, f, g, o) and the cell state c."""
+        i, f, g, _ = gates
         return f * c + i * g
 
     def backward(
         self, p: Mapping[str, Array], res: tuple, prev: Carry, d_new: Carry, mask: Array = 1
     ) -> tuple[Carry, tuple]:
         """Step gradients: (d carry before the step, (d x_proj float[B, 4H],)) from d_new."""
-        (y,) = res
-        i, f, g, o = _split(y, 4)
-        tanh_c = jnp.tanh(self._cell_state(y, prev[0]))
+        i, f, g, o = res
+        tanh_c = jnp.tanh(self._cell_state(res, prev[0]))
         dc, dh = d_new
         dc = dc + dh * o * (1 - tanh_c**2)
-        dz = jnp.concatenate([dc * g, dc * prev[0], dc * i, dh * tanh_c], -1)
-        dz = dz * _activation_grad(y, LSTM_GATES)
+        sigmoid_grad = lambda y: y * (1 - y)
+        dz = jnp.concatenate(
+            [
+                dc * g * sigmoid_grad(i),
+                dc * prev[0] * sigmoid_grad(f),
+                dc * i * (1 - g**2),
+                dh * tanh_c * sigmoid_grad(o),
+            ],
+            -1,
+        )
         return (dc * f, (dz @ p["recurrent_kernel"].T) * mask), (dz,)
 
     def bias_init(self, hidden_size: int) -> np.ndarray:

@@ -27,10 +27,10 @@ State = tuple  # final_state[layer][direction] -> the cell's carry (LSTM (c, h);
 
 PROJECTIONS = ("step", "sequence", "chunk")
 BACKWARDS = ("auto", "autodiff", "custom")
-# backward="auto": the gradient measured fastest per (platform, cell) (benchmarks/README.md);
-# "autodiff" everywhere else. The LSTM's custom path keeps 1.7x the temporaries of autodiff and
-# page-faults through them every call: slower on this CPU, though it needs less user time.
-AUTO_BACKWARD = {("cpu", "gru"): "custom"}
+# backward="auto": the gradient measured fastest per (platform, cell) (benchmarks/README.md,
+# "Training throughput"): the custom VJP for the GRU and the LSTM on CPU; "autodiff" everywhere
+# else (the plain RNN and GPUs: not measured).
+AUTO_BACKWARD = {("cpu", "gru"): "custom", ("cpu", "lstm"): "custom"}
 CHUNK_BYTES = 1 << 19  # target size of one chunk's projected inputs when chunk_size=0 (auto)
 
 
