@@ -23,10 +23,8 @@ write it.
 Each ``--variant`` adds one more rnnjax implementation, ``rnnjax[TOKENS]``: space-separated
 tokens, each an XLA flag (``--xla_...``, appended to XLA_FLAGS in that process only), a ``model``
 config key of the encoder (``unroll=2``, ``projection=sequence``, ``backward=custom``,
-``dtype=bfloat16``), ``malloc=system`` (glibc's malloc left as it is:
-``RNNJAX_SYSTEM_MALLOC=1``, rnnjax.allocator) or ``devices=N`` (N CPU devices, one per core
-when N is the core count, and the train step data-parallel over them: the batch split, the
-gradients averaged, the update done by each device). Flax nn.RNN runs with glibc's malloc as it is,
+``dtype=bfloat16``) or ``malloc=system`` (glibc's malloc left as it is:
+``RNNJAX_SYSTEM_MALLOC=1``, rnnjax.allocator). Flax nn.RNN runs with glibc's malloc as it is,
 as its users run it. (``embedding=frozen`` and ``donate=false``, measured in benchmarks/README.md,
 were variants of this script's own train step up to commit 5876d90.)
 """
@@ -114,11 +112,10 @@ def build_rnnjax(impl: str, cell: str, dirs: int, batch: int, time_: int) -> dic
 
     options = variant_options(impl)[1]
     options.pop("malloc", None)  # applied by the worker, before JAX starts
-    devices = options.pop("devices", 1)  # the worker made that many CPU devices
     options.setdefault("backward", "autodiff" if impl == "rnnjax-autodiff" else "auto")
     config = benchmark_config(cell, dirs, batch, options)
     model = build_model(config.model, vocab_size=VOCAB, num_classes=CLASSES)
-    mesh = make_mesh(jax.devices()[:devices])
+    mesh = make_mesh(jax.devices()[:1])
     sample = random_batch(np.random.default_rng(0), batch, time_)
     state = replicated_init(initial_state_fn(config, model, "classifier", time_, 100), mesh)
     fit_batch = lambda b: global_batch(
@@ -273,11 +270,8 @@ def worker(conn: Any, impl: str, shape: tuple, parts: Sequence[str], threads: in
     cell, dirs, batch, time_ = shape
     xla = variant_options(impl)[0]
     os.environ["XLA_FLAGS"] = " ".join([os.environ.get("XLA_FLAGS", ""), *xla]).strip()
-    options = variant_options(impl)[1]
-    if impl == "flax" or options.get("malloc") == "system":
+    if impl == "flax" or variant_options(impl)[1].get("malloc") == "system":
         os.environ["RNNJAX_SYSTEM_MALLOC"] = "1"
-    if "devices" in options:
-        os.environ["JAX_NUM_CPU_DEVICES"] = str(options["devices"])
     import rnnjax  # noqa: F401  (before numpy starts BLAS threads: rnnjax.allocator)
 
     # isort: split
