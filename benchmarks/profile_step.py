@@ -37,6 +37,7 @@ import re
 import statistics
 import tempfile
 import time
+from ast import literal_eval
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -81,7 +82,7 @@ def apply_overrides(config, overrides: Sequence[str]) -> None:
         key, value = item.split("=", 1)
         section, name = key.split(".")
         old = config[section][name]
-        config[section][name] = value if isinstance(old, str) else type(old)(eval(value))
+        config[section][name] = value if isinstance(old, str) else type(old)(literal_eval(value))
 
 
 class Hlo:
