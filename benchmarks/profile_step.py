@@ -2,14 +2,16 @@
 
     python benchmarks/profile_step.py --config=configs/bbc_news.py [--time=256 --steps=3]
     python benchmarks/profile_step.py --config=configs/newsgroups.py:best --time=128
-    python benchmarks/profile_step.py --cell=lstm --directions=2 --batch=64 --time=128   # issue 12
+    python benchmarks/profile_step.py --config=benchmarks/step_setup.py:lstm,2,64 --time=128
+    python benchmarks/profile_step.py --config=benchmarks/step_setup.py:gru,1,64 \
+        --config.model.dtype=bfloat16                          # any --config.* override
     JAX_NUM_CPU_DEVICES=2 python benchmarks/profile_step.py --config=... --devices=2
-    python benchmarks/profile_step.py --cell=gru --set=model.dtype=bfloat16   # config overrides
 
 Builds the train step ``rnnjax.training.fit`` runs (``compile_train_step`` on one device, or
-data-parallel over ``--devices``), from
-a config or, with ``--cell``, the model of ``throughput.py`` (Embedding 20000x128 -> LSTM/GRU,
-H=128 per direction -> max pool -> Dense 4, Adam 1e-3 without clipping), on full-length batches
+data-parallel over ``--devices``), from a config file[:variant] with its overrides, as the
+commands take it (``benchmarks/step_setup.py:CELL,DIRECTIONS,BATCH`` is the model of
+``throughput.py``: Embedding 20000x128 -> LSTM/GRU, H=128 per direction -> max pool -> Dense 4,
+Adam 1e-3 without clipping), on full-length batches
 of Zipf(1.2) token ids. Times ``--steps`` steps without the profiler, then profiles as many with
 ``jax.profiler`` and joins every op the trace names with the compiled HLO, to put it in one of:
 
@@ -37,7 +39,6 @@ import re
 import statistics
 import tempfile
 import time
-from ast import literal_eval
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -47,26 +48,22 @@ import rnnjax  # noqa: F401  (first: rnnjax.allocator)
 import jax
 import numpy as np
 from absl import app, flags
-from step_setup import CLASSES, benchmark_config, zipf_batch
+from ml_collections import config_flags
+from step_setup import CLASSES, zipf_batch
 
-from rnnjax.cli import load_config
 from rnnjax.models import build_model
 from rnnjax.training.parallel import global_batch, make_mesh, replicated_init
 from rnnjax.training.state import initial_state_fn
 from rnnjax.training.steps import compile_train_step
 
-_CONFIG = flags.DEFINE_string("config", None, "Config file[:variant] (or use --cell).")
-_CELL = flags.DEFINE_enum("cell", None, ["lstm", "gru", "rnn"], "throughput.py's model instead.")
-_DIRECTIONS = flags.DEFINE_integer("directions", 2, "With --cell: 1 or 2 directions.")
-_BATCH = flags.DEFINE_integer("batch", 64, "With --cell: batch rows.")
+_CONFIG = config_flags.DEFINE_config_file(
+    "config", "configs/bbc_news.py", "Config file[:variant] (benchmarks/step_setup.py:gru,2,64)."
+)
 _TIME = flags.DEFINE_integer("time", 128, "Time steps T of every batch.")
 _STEPS = flags.DEFINE_integer("steps", 3, "Steps timed, then steps profiled.")
 _TOP = flags.DEFINE_integer("top", 12, "Ops listed one by one, most time first.")
 _DEVICES = flags.DEFINE_integer(
     "devices", 1, "Data-parallel over this many devices (CPU: set JAX_NUM_CPU_DEVICES too)."
-)
-_SET = flags.DEFINE_multi_string(
-    "set", [], "Config override section.key=value, e.g. --set=model.backward=autodiff."
 )
 CATEGORIES = (
     "loop matmuls", "loop elementwise", "matmuls", "embedding + update", "collectives", "other",
@@ -74,15 +71,6 @@ CATEGORIES = (
 )
 WAITS = ("SlinkyThreadPool::Await", "Rendezvous", "Wait: pending")
 COLLECTIVE = re.compile(r"(all-reduce|all-gather|reduce-scatter|collective-permute|all-to-all)")
-
-
-def apply_overrides(config, overrides: Sequence[str]) -> None:
-    """``section.key=value`` strings into ``config`` (values parsed as Python literals)."""
-    for item in overrides:
-        key, value = item.split("=", 1)
-        section, name = key.split(".")
-        old = config[section][name]
-        config[section][name] = value if isinstance(old, str) else type(old)(literal_eval(value))
 
 
 class Hlo:
@@ -176,13 +164,8 @@ def trace_ops(folder: Path, hlo: Hlo) -> list[tuple[str, float]]:
 
 def main(argv: Sequence[str]) -> None:
     del argv
-    if _CELL.value:
-        config = benchmark_config(_CELL.value, _DIRECTIONS.value, _BATCH.value)
-        label = f"throughput.py model, {_CELL.value} {_DIRECTIONS.value}d"
-    else:
-        config = load_config(_CONFIG.value or "configs/bbc_news.py")
-        label = _CONFIG.value
-    apply_overrides(config, _SET.value)
+    config = _CONFIG.value
+    label = config_flags.get_config_filename(flags.FLAGS["config"])
     vocab, rows, time_ = config.data.max_words, config.train.batch_size, _TIME.value
     model = build_model(config.model, vocab_size=vocab, num_classes=CLASSES)
     mesh = make_mesh(jax.devices()[: _DEVICES.value])

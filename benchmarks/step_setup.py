@@ -1,7 +1,9 @@
 """What the train-step benchmarks share: issue 12's model as an rnnjax config, and token batches.
 
 Imported by throughput.py, profile_step.py and projection.py (run from the repository root as
-``python benchmarks/<script>.py``, which puts this folder on the import path). It imports numpy
+``python benchmarks/<script>.py``, which puts this folder on the import path), and a config
+file too: ``--config=benchmarks/step_setup.py:lstm,2,64`` is the model of cell lstm, 2
+directions, batch 64 (``get_config``). It imports numpy
 only when called: throughput.py's workers import rnnjax before numpy starts its BLAS threads
 (rnnjax.allocator).
 """
@@ -33,6 +35,12 @@ def benchmark_config(
     )
     config.train.update(batch_size=batch, learning_rate=1e-3, grad_clip_norm=0.0)
     return config
+
+
+def get_config(variant: str = "lstm,2,64") -> ml_collections.ConfigDict:
+    """``benchmark_config`` of ``"cell,directions,batch"``, for ml-collections' config flags."""
+    cell, dirs, batch = variant.split(",")
+    return benchmark_config(cell, int(dirs), int(batch))
 
 
 def zipf_batch(rng: np.random.Generator, rows: int, time_: int, vocab: int) -> dict:

@@ -66,13 +66,15 @@ Step = Callable[[Any], None]
 
 
 def random_batch(rng: Any, batch: int, time_: int) -> dict:
-    """A fresh batch: int32 tokens [B, T] (no padding), lengths [B] = T, labels [B]."""
+    """A fresh batch: int32 tokens [B, T] (no padding), lengths [B] = T, labels [B], weights
+    [B] = 1 (rnnjax's train step reads them), and the encoder's own inputs x float[B, T, E]."""
     import numpy as np
 
     return {
         "tokens": rng.integers(1, VOCAB, (batch, time_), dtype=np.int32),
         "lengths": np.full(batch, time_, np.int32),
         "labels": rng.integers(0, CLASSES, batch, dtype=np.int32),
+        "weights": np.ones(batch, np.float32),
         "x": rng.standard_normal((batch, time_, EMBED), dtype=np.float32),
     }
 
@@ -105,7 +107,7 @@ def build_rnnjax(impl: str, cell: str, dirs: int, batch: int, time_: int) -> dic
     import jax
     import numpy as np
 
-    from rnnjax.models import RecurrentEncoder, build_model
+    from rnnjax.models.build import build_model, encoder_from_config
     from rnnjax.training.parallel import global_batch, make_mesh, replicated_init
     from rnnjax.training.state import initial_state_fn
     from rnnjax.training.steps import compile_train_step
@@ -118,10 +120,7 @@ def build_rnnjax(impl: str, cell: str, dirs: int, batch: int, time_: int) -> dic
     mesh = make_mesh(jax.devices()[:1])
     sample = random_batch(np.random.default_rng(0), batch, time_)
     state = replicated_init(initial_state_fn(config, model, "classifier", time_, 100), mesh)
-    fit_batch = lambda b: global_batch(
-        {**{k: b[k] for k in ("tokens", "lengths", "labels")}, "weights": np.ones(batch, "f4")},
-        mesh,
-    )
+    fit_batch = lambda b: global_batch({k: v for k, v in b.items() if k != "x"}, mesh)
     start = time.perf_counter()
     train = compile_train_step(model, mesh).lower(state, fit_batch(sample)).compile()
     compile_s = {"train": time.perf_counter() - start}
@@ -131,9 +130,7 @@ def build_rnnjax(impl: str, cell: str, dirs: int, batch: int, time_: int) -> dic
         state, sums = train(state, fit_batch(b))
         jax.block_until_ready(sums)
 
-    encoder = RecurrentEncoder(
-        cell=cell, hidden_size=HIDDEN, bidirectional=dirs == 2, **options
-    )
+    encoder = encoder_from_config(config.model)
     params = encoder.init(jax.random.key(1), sample["x"], sample["lengths"])
     parts = _encoder_parts(lambda v, x, lengths: encoder.apply(v, x, lengths)[0], params)
     return {"train": run_train, **parts, "compile_s": compile_s}
